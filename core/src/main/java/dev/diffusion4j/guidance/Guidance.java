@@ -1,0 +1,48 @@
+package dev.diffusion4j.guidance;
+
+import dev.diffusion4j.tensor.Tensor;
+
+/**
+ * Classifier-free guidance (Ho and Salimans 2022): {@code eps = eps_u + g * (eps_c - eps_u)}.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class Guidance {
+
+  private Guidance() {}
+
+  /**
+   * Combines a conditional and an unconditional noise estimate.
+   *
+   * @param conditional {@code eps_c}. Not modified.
+   * @param unconditional {@code eps_u}, the same shape. Not modified.
+   * @param scale the guidance scale {@code g}, {@code >= 0}; 1 gives the conditional estimate, 0
+   *     the unconditional one
+   * @return {@code eps_u + g * (eps_c - eps_u)}
+   */
+  public static Tensor classifierFree(Tensor conditional, Tensor unconditional, double scale) {
+    checkScale(scale);
+    conditional.requireSameShape(unconditional, "unconditional");
+    float g = (float) scale;
+    float[] c = conditional.data();
+    float[] u = unconditional.data();
+    float[] out = new float[c.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = u[i] + g * (c[i] - u[i]);
+    }
+    return Tensor.wrap(out, conditional.shape());
+  }
+
+  /**
+   * Throws unless {@code scale} is a valid guidance scale.
+   *
+   * @param scale the guidance scale
+   * @return {@code scale}
+   */
+  public static double checkScale(double scale) {
+    if (!(scale >= 0) || Double.isInfinite(scale)) {
+      throw new IllegalArgumentException("guidance must be >= 0 and finite, but is: " + scale);
+    }
+    return scale;
+  }
+}

@@ -1,0 +1,673 @@
+package dev.diffusion4j.tensor;
+
+import java.util.Arrays;
+
+/**
+ * An immutable float tensor: a flat row-major {@code float[]} and a shape, usually NCHW.
+ *
+ * <p>Every operation returns a new tensor and leaves its operands unmodified. {@link #data()} hands
+ * out the backing array without copying, for kernels that read it in a tight loop; callers must
+ * treat it as read-only. Instances are safe to share between threads.
+ */
+public final class Tensor {
+
+  private final int[] shape;
+  private final float[] data;
+
+  private Tensor(int[] shape, float[] data) {
+    this.shape = shape;
+    this.data = data;
+  }
+
+  /**
+   * Returns a tensor that copies {@code data}.
+   *
+   * @param data row-major values. Not modified.
+   * @param shape the dimensions; their product must equal {@code data.length}
+   * @return the new tensor
+   * @throws IllegalArgumentException if a dimension is not positive or the sizes disagree
+   */
+  public static Tensor of(float[] data, int... shape) {
+    return wrap(data.clone(), shape);
+  }
+
+  /**
+   * Returns a tensor that takes ownership of {@code data} without copying it; the caller must not
+   * modify the array afterwards.
+   *
+   * @param data row-major values
+   * @param shape the dimensions; their product must equal {@code data.length}
+   * @return the new tensor
+   * @throws IllegalArgumentException if a dimension is not positive or the sizes disagree
+   */
+  public static Tensor wrap(float[] data, int... shape) {
+    int[] s = checkShape(shape);
+    long n = size(s);
+    if (n != data.length) {
+      throw new IllegalArgumentException(
+          "data length must equal the product of shape "
+              + Arrays.toString(s)
+              + " ("
+              + n
+              + "), but is: "
+              + data.length);
+    }
+    return new Tensor(s, data);
+  }
+
+  /**
+   * Returns a tensor of zeros.
+   *
+   * @param shape the dimensions, each positive
+   * @return the new tensor
+   */
+  public static Tensor zeros(int... shape) {
+    return full(0f, shape);
+  }
+
+  /**
+   * Returns a tensor with every element equal to {@code value}.
+   *
+   * @param value the fill value
+   * @param shape the dimensions, each positive
+   * @return the new tensor
+   */
+  public static Tensor full(float value, int... shape) {
+    int[] s = checkShape(shape);
+    float[] d = new float[Math.toIntExact(size(s))];
+    Arrays.fill(d, value);
+    return new Tensor(s, d);
+  }
+
+  private static int[] checkShape(int[] shape) {
+    if (shape == null || shape.length == 0) {
+      throw new IllegalArgumentException("shape must have at least one dimension, but is: []");
+    }
+    for (int d : shape) {
+      if (d <= 0) {
+        throw new IllegalArgumentException(
+            "shape dimensions must be > 0, but shape is: " + Arrays.toString(shape));
+      }
+    }
+    return shape.clone();
+  }
+
+  private static long size(int[] shape) {
+    long n = 1;
+    for (int d : shape) {
+      n *= d;
+    }
+    return n;
+  }
+
+  /**
+   * Returns the dimensions.
+   *
+   * @return a copy of the shape
+   */
+  public int[] shape() {
+    return shape.clone();
+  }
+
+  /**
+   * Returns one dimension.
+   *
+   * @param axis the axis, negative values count from the end
+   * @return the size along {@code axis}
+   */
+  public int dim(int axis) {
+    int a = axis < 0 ? shape.length + axis : axis;
+    if (a < 0 || a >= shape.length) {
+      throw new IllegalArgumentException(
+          "axis must be in [-" + shape.length + ", " + shape.length + "), but is: " + axis);
+    }
+    return shape[a];
+  }
+
+  /**
+   * Returns the number of dimensions.
+   *
+   * @return the rank
+   */
+  public int rank() {
+    return shape.length;
+  }
+
+  /**
+   * Returns the number of elements.
+   *
+   * @return the element count
+   */
+  public int size() {
+    return data.length;
+  }
+
+  /**
+   * Returns the backing array without copying it. Read-only: modifying it breaks the immutability
+   * every other user of this tensor relies on.
+   *
+   * @return the row-major values
+   */
+  public float[] data() {
+    return data;
+  }
+
+  /**
+   * Returns one element by flat row-major index.
+   *
+   * @param index the flat index
+   * @return the value
+   */
+  public float get(int index) {
+    return data[index];
+  }
+
+  /**
+   * Returns one element of a rank-4 tensor.
+   *
+   * @param n batch index
+   * @param c channel index
+   * @param h row
+   * @param w column
+   * @return the value
+   */
+  public float get(int n, int c, int h, int w) {
+    requireRank(4, "tensor");
+    return data[((n * shape[1] + c) * shape[2] + h) * shape[3] + w];
+  }
+
+  /**
+   * Returns a tensor with the same data and another shape of the same size.
+   *
+   * @param newShape the new dimensions
+   * @return the reshaped tensor (shares nothing mutable: the data is immutable)
+   */
+  public Tensor reshape(int... newShape) {
+    return wrap(data, newShape);
+  }
+
+  // ---------------------------------------------------------------- element-wise arithmetic
+
+  /**
+   * Returns {@code this + other}, element-wise.
+   *
+   * @param other a tensor of the same shape
+   * @return the sum
+   */
+  public Tensor add(Tensor other) {
+    requireSameShape(other, "other");
+    float[] a = data;
+    float[] b = other.data;
+    float[] out = new float[a.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a[i] + b[i];
+    }
+    return new Tensor(shape, out);
+  }
+
+  /**
+   * Returns {@code this - other}, element-wise.
+   *
+   * @param other a tensor of the same shape
+   * @return the difference
+   */
+  public Tensor sub(Tensor other) {
+    requireSameShape(other, "other");
+    float[] a = data;
+    float[] b = other.data;
+    float[] out = new float[a.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a[i] - b[i];
+    }
+    return new Tensor(shape, out);
+  }
+
+  /**
+   * Returns {@code this * other}, element-wise.
+   *
+   * @param other a tensor of the same shape
+   * @return the product
+   */
+  public Tensor mul(Tensor other) {
+    requireSameShape(other, "other");
+    float[] a = data;
+    float[] b = other.data;
+    float[] out = new float[a.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a[i] * b[i];
+    }
+    return new Tensor(shape, out);
+  }
+
+  /**
+   * Returns {@code this * s}.
+   *
+   * @param s the scale
+   * @return the scaled tensor
+   */
+  public Tensor mul(float s) {
+    float[] out = new float[data.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = data[i] * s;
+    }
+    return new Tensor(shape, out);
+  }
+
+  /**
+   * Returns {@code this + s}.
+   *
+   * @param s the offset
+   * @return the shifted tensor
+   */
+  public Tensor add(float s) {
+    float[] out = new float[data.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = data[i] + s;
+    }
+    return new Tensor(shape, out);
+  }
+
+  /**
+   * Returns {@code a * this + b * other}, computed in one pass (the shape of every DDPM update).
+   *
+   * @param a the weight of this tensor
+   * @param other a tensor of the same shape
+   * @param b the weight of {@code other}
+   * @return the weighted sum
+   */
+  public Tensor axpby(float a, Tensor other, float b) {
+    requireSameShape(other, "other");
+    float[] x = data;
+    float[] y = other.data;
+    float[] out = new float[x.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a * x[i] + b * y[i];
+    }
+    return new Tensor(shape, out);
+  }
+
+  /**
+   * Returns this tensor with every value clamped to {@code [min, max]}.
+   *
+   * @param min the lower bound
+   * @param max the upper bound, {@code >= min}
+   * @return the clamped tensor
+   */
+  public Tensor clamp(float min, float max) {
+    if (!(min <= max)) {
+      throw new IllegalArgumentException(
+          "max must be >= min (" + min + "), but is: " + max + " (or a bound is NaN)");
+    }
+    float[] out = new float[data.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = Math.min(max, Math.max(min, data[i]));
+    }
+    return new Tensor(shape, out);
+  }
+
+  /**
+   * Returns the mean of all elements, accumulated in double.
+   *
+   * @return the mean
+   */
+  public double mean() {
+    double s = 0;
+    for (float v : data) {
+      s += v;
+    }
+    return s / data.length;
+  }
+
+  /**
+   * Returns the largest absolute element-wise difference to {@code other}.
+   *
+   * @param other a tensor of the same shape
+   * @return {@code max |this - other|}
+   */
+  public double maxAbsDiff(Tensor other) {
+    requireSameShape(other, "other");
+    double m = 0;
+    for (int i = 0; i < data.length; i++) {
+      m = Math.max(m, Math.abs((double) data[i] - other.data[i]));
+    }
+    return m;
+  }
+
+  // ---------------------------------------------------------------- geometry (rank 4, NCHW)
+
+  /**
+   * Flips every image upside down (reverses the H axis), as {@code torch.flip(x, [-2])}.
+   *
+   * @return the flipped tensor
+   * @throws IllegalArgumentException if the tensor is not rank 4
+   */
+  public Tensor flipVertical() {
+    requireRank(4, "tensor");
+    int planes = shape[0] * shape[1];
+    int h = shape[2];
+    int w = shape[3];
+    float[] out = new float[data.length];
+    for (int p = 0; p < planes; p++) {
+      int base = p * h * w;
+      for (int y = 0; y < h; y++) {
+        System.arraycopy(data, base + y * w, out, base + (h - 1 - y) * w, w);
+      }
+    }
+    return new Tensor(shape, out);
+  }
+
+  /**
+   * Rotates every image by {@code quarterTurns * 90} degrees counter-clockwise, as {@code
+   * torch.rot90(x, k, dims=[-2, -1])}.
+   *
+   * @param quarterTurns the number of quarter turns; any integer, taken modulo 4 (negative turns go
+   *     clockwise)
+   * @return the rotated tensor; H and W swap for odd turns
+   * @throws IllegalArgumentException if the tensor is not rank 4
+   */
+  public Tensor rot90(int quarterTurns) {
+    requireRank(4, "tensor");
+    int k = Math.floorMod(quarterTurns, 4);
+    if (k == 0) {
+      return this;
+    }
+    int planes = shape[0] * shape[1];
+    int h = shape[2];
+    int w = shape[3];
+    int oh = k == 2 ? h : w;
+    int ow = k == 2 ? w : h;
+    float[] out = new float[data.length];
+    for (int p = 0; p < planes; p++) {
+      int base = p * h * w;
+      for (int i = 0; i < oh; i++) {
+        for (int j = 0; j < ow; j++) {
+          int si;
+          int sj;
+          if (k == 1) { // out[i][j] = in[j][w-1-i]
+            si = j;
+            sj = w - 1 - i;
+          } else if (k == 2) {
+            si = h - 1 - i;
+            sj = w - 1 - j;
+          } else { // out[i][j] = in[h-1-j][i]
+            si = h - 1 - j;
+            sj = i;
+          }
+          out[base + i * ow + j] = data[base + si * w + sj];
+        }
+      }
+    }
+    return new Tensor(new int[] {shape[0], shape[1], oh, ow}, out);
+  }
+
+  /**
+   * Negates channels {@code [from, to)} of every image, leaving the others as they are.
+   *
+   * @param from first channel, inclusive
+   * @param to last channel, exclusive
+   * @return the tensor with those channels negated
+   */
+  public Tensor negateChannels(int from, int to) {
+    requireRank(4, "tensor");
+    checkRange("channel", from, to, shape[1]);
+    int hw = shape[2] * shape[3];
+    float[] out = data.clone();
+    for (int n = 0; n < shape[0]; n++) {
+      for (int c = from; c < to; c++) {
+        int base = (n * shape[1] + c) * hw;
+        for (int i = base; i < base + hw; i++) {
+          out[i] = -out[i];
+        }
+      }
+    }
+    return new Tensor(shape, out);
+  }
+
+  /**
+   * Returns channels {@code [from, to)} of every image.
+   *
+   * @param from first channel, inclusive
+   * @param to last channel, exclusive
+   * @return a tensor of shape {@code [N, to - from, H, W]}
+   */
+  public Tensor channels(int from, int to) {
+    requireRank(4, "tensor");
+    checkRange("channel", from, to, shape[1]);
+    int hw = shape[2] * shape[3];
+    int nc = to - from;
+    float[] out = new float[shape[0] * nc * hw];
+    for (int n = 0; n < shape[0]; n++) {
+      System.arraycopy(data, (n * shape[1] + from) * hw, out, n * nc * hw, nc * hw);
+    }
+    return new Tensor(new int[] {shape[0], nc, shape[2], shape[3]}, out);
+  }
+
+  /**
+   * Concatenates tensors along the channel axis.
+   *
+   * @param parts rank-4 tensors with equal N, H and W
+   * @return a tensor of shape {@code [N, sum(C), H, W]}
+   */
+  public static Tensor concatChannels(Tensor... parts) {
+    requireNonEmpty(parts);
+    Tensor first = parts[0];
+    first.requireRank(4, "parts[0]");
+    int c = 0;
+    for (int i = 0; i < parts.length; i++) {
+      Tensor p = parts[i];
+      p.requireRank(4, "parts[" + i + "]");
+      if (p.shape[0] != first.shape[0]
+          || p.shape[2] != first.shape[2]
+          || p.shape[3] != first.shape[3]) {
+        throw new IllegalArgumentException(
+            "parts["
+                + i
+                + "] must match N, H, W of "
+                + Arrays.toString(first.shape)
+                + ", but has shape: "
+                + Arrays.toString(p.shape));
+      }
+      c += p.shape[1];
+    }
+    int hw = first.shape[2] * first.shape[3];
+    float[] out = new float[first.shape[0] * c * hw];
+    int pos = 0;
+    for (int n = 0; n < first.shape[0]; n++) {
+      for (Tensor p : parts) {
+        int len = p.shape[1] * hw;
+        System.arraycopy(p.data, n * len, out, pos, len);
+        pos += len;
+      }
+    }
+    return new Tensor(new int[] {first.shape[0], c, first.shape[2], first.shape[3]}, out);
+  }
+
+  /**
+   * Returns samples {@code [from, to)} along the first (batch) axis.
+   *
+   * @param from first sample, inclusive
+   * @param to last sample, exclusive
+   * @return a tensor with {@code to - from} samples
+   */
+  public Tensor slice(int from, int to) {
+    checkRange("sample", from, to, shape[0]);
+    int per = data.length / shape[0];
+    int[] s = shape.clone();
+    s[0] = to - from;
+    return new Tensor(s, Arrays.copyOfRange(data, from * per, to * per));
+  }
+
+  /**
+   * Concatenates tensors along the first (batch) axis.
+   *
+   * @param parts tensors whose shapes agree on every axis but the first
+   * @return the stacked batch
+   */
+  public static Tensor concatBatch(Tensor... parts) {
+    requireNonEmpty(parts);
+    int[] s = parts[0].shape.clone();
+    int n = 0;
+    for (int i = 0; i < parts.length; i++) {
+      Tensor p = parts[i];
+      if (p.shape.length != s.length
+          || !Arrays.equals(p.shape, 1, p.shape.length, s, 1, s.length)) {
+        throw new IllegalArgumentException(
+            "parts["
+                + i
+                + "] must match all but the first axis of "
+                + Arrays.toString(s)
+                + ", but has shape: "
+                + Arrays.toString(p.shape));
+      }
+      n += p.shape[0];
+    }
+    s[0] = n;
+    float[] out = new float[Math.toIntExact(size(s))];
+    int pos = 0;
+    for (Tensor p : parts) {
+      System.arraycopy(p.data, 0, out, pos, p.data.length);
+      pos += p.data.length;
+    }
+    return new Tensor(s, out);
+  }
+
+  /**
+   * Repeats the whole batch {@code times} times along the first axis ({@code [a, b] -> [a, b, a,
+   * b]}).
+   *
+   * @param times how many copies, at least 1
+   * @return the repeated batch
+   */
+  public Tensor repeatBatch(int times) {
+    if (times < 1) {
+      throw new IllegalArgumentException("times must be >= 1, but is: " + times);
+    }
+    Tensor[] copies = new Tensor[times];
+    Arrays.fill(copies, this);
+    return concatBatch(copies);
+  }
+
+  /**
+   * Resizes every image with bilinear interpolation and {@code align_corners = true}, as {@code
+   * torch.nn.functional.interpolate(x, size, mode="bilinear", align_corners=True)}.
+   *
+   * @param height output height, at least 1
+   * @param width output width, at least 1
+   * @return the resized tensor
+   */
+  public Tensor resizeBilinear(int height, int width) {
+    requireRank(4, "tensor");
+    if (height < 1 || width < 1) {
+      throw new IllegalArgumentException(
+          "height and width must be >= 1, but are: " + height + "x" + width);
+    }
+    int planes = shape[0] * shape[1];
+    int h = shape[2];
+    int w = shape[3];
+    float sy = height > 1 ? (float) (h - 1) / (height - 1) : 0f;
+    float sx = width > 1 ? (float) (w - 1) / (width - 1) : 0f;
+    int[] x0 = new int[width];
+    int[] x1 = new int[width];
+    float[] fx = new float[width];
+    for (int j = 0; j < width; j++) {
+      float src = sx * j;
+      x0[j] = Math.min((int) src, w - 1);
+      x1[j] = Math.min(x0[j] + 1, w - 1);
+      fx[j] = src - x0[j];
+    }
+    float[] out = new float[planes * height * width];
+    for (int p = 0; p < planes; p++) {
+      int base = p * h * w;
+      int obase = p * height * width;
+      for (int i = 0; i < height; i++) {
+        float src = sy * i;
+        int y0 = Math.min((int) src, h - 1);
+        int y1 = Math.min(y0 + 1, h - 1);
+        float fy = src - y0;
+        int r0 = base + y0 * w;
+        int r1 = base + y1 * w;
+        int o = obase + i * width;
+        for (int j = 0; j < width; j++) {
+          float top = data[r0 + x0[j]] * (1 - fx[j]) + data[r0 + x1[j]] * fx[j];
+          float bottom = data[r1 + x0[j]] * (1 - fx[j]) + data[r1 + x1[j]] * fx[j];
+          out[o + j] = top * (1 - fy) + bottom * fy;
+        }
+      }
+    }
+    return new Tensor(new int[] {shape[0], shape[1], height, width}, out);
+  }
+
+  // ---------------------------------------------------------------- checks
+
+  /**
+   * Throws unless this tensor has the given rank.
+   *
+   * @param rank the expected rank
+   * @param name the parameter name for the message
+   * @return this tensor
+   */
+  public Tensor requireRank(int rank, String name) {
+    if (shape.length != rank) {
+      throw new IllegalArgumentException(
+          name + " must have rank " + rank + ", but has shape: " + Arrays.toString(shape));
+    }
+    return this;
+  }
+
+  /**
+   * Throws unless {@code other} has this tensor's shape.
+   *
+   * @param other the tensor to compare
+   * @param name the parameter name of {@code other} for the message
+   * @return this tensor
+   */
+  public Tensor requireSameShape(Tensor other, String name) {
+    if (other == null) {
+      throw new IllegalArgumentException(name + " must not be null");
+    }
+    if (!Arrays.equals(shape, other.shape)) {
+      throw new IllegalArgumentException(
+          name
+              + " must have shape "
+              + Arrays.toString(shape)
+              + ", but has shape: "
+              + Arrays.toString(other.shape));
+    }
+    return this;
+  }
+
+  private static void checkRange(String what, int from, int to, int size) {
+    if (from < 0 || to > size || from >= to) {
+      throw new IllegalArgumentException(
+          what
+              + " range must satisfy 0 <= from < to <= "
+              + size
+              + ", but is: ["
+              + from
+              + ", "
+              + to
+              + ")");
+    }
+  }
+
+  private static void requireNonEmpty(Tensor[] parts) {
+    if (parts == null || parts.length == 0) {
+      throw new IllegalArgumentException("parts must hold at least one tensor, but is empty");
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Tensor t && Arrays.equals(shape, t.shape) && Arrays.equals(data, t.data);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * Arrays.hashCode(shape) + Arrays.hashCode(data);
+  }
+
+  @Override
+  public String toString() {
+    return "Tensor" + Arrays.toString(shape);
+  }
+}

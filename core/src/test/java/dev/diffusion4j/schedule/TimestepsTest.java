@@ -1,0 +1,57 @@
+package dev.diffusion4j.schedule;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class TimestepsTest {
+
+  @Test
+  void defaultListIs990DownTo0InStridesOf30() {
+    Timesteps ts = Timesteps.IF_DEFAULT;
+    assertThat(ts.size()).isEqualTo(34);
+    assertThat(ts.get(0)).isEqualTo(990);
+    assertThat(ts.get(10)).isEqualTo(690);
+    assertThat(ts.get(33)).isEqualTo(0);
+  }
+
+  @Test
+  void evenlyCoversTheFullChainAndStridedLists() {
+    Timesteps full = Timesteps.evenly(300, 300);
+    assertThat(full.size()).isEqualTo(301);
+    assertThat(full.get(0)).isEqualTo(300);
+    assertThat(full.get(299)).isEqualTo(1);
+    assertThat(Timesteps.evenly(300, 30).toArray())
+        .startsWith(300, 290, 280)
+        .endsWith(10, 0)
+        .hasSize(31);
+    assertThat(Timesteps.evenly(300, 7).toArray())
+        .containsExactly(300, 257, 214, 171, 129, 86, 43, 0);
+  }
+
+  @Test
+  void fromStartsAtAnIndex() {
+    assertThat(Timesteps.IF_DEFAULT.from(10).get(0)).isEqualTo(690);
+    assertThatThrownBy(() -> Timesteps.IF_DEFAULT.from(33))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("startIndex must be in [0, 32], but is: 33");
+  }
+
+  @Test
+  void rejectsListsThatAreNotStrictlyDescendingOrOutOfRange() {
+    assertThatThrownBy(() -> Timesteps.of(10, 10, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("timesteps must be strictly descending, but timesteps[1] = 10 follows 10");
+    assertThatThrownBy(() -> Timesteps.of(5, -1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("timesteps must be >= 0, but timesteps[1] is: -1");
+    assertThatThrownBy(() -> Timesteps.of(1000, 0).checkAgainst(NoiseSchedule.cosine(1000)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("[0, 999]")
+        .hasMessageContaining("1000");
+    assertThatThrownBy(() -> Timesteps.evenly(300, 301))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("steps must be in [1, 300], but is: 301");
+  }
+}

