@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "diffusion4j examples 0.1.0-SNAPSHOT",
     description = "Runs the diffusion4j examples.",
-    subcommands = {BlurBenchmark.class})
+    subcommands = {MnistSample.class, BlurBenchmark.class})
 public final class Main implements Runnable {
 
   /**
@@ -24,7 +24,26 @@ public final class Main implements Runnable {
    * @param args the arguments
    */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * Returns the command line with an error handler that prints bad-argument messages without a
+   * stack trace.
+   *
+   * @return the configured command line
+   */
+  static CommandLine commandLine() {
+    CommandLine cmd = new CommandLine(new Main());
+    cmd.setExecutionExceptionHandler(
+        (ex, line, parsed) -> {
+          if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
+            line.getErr().println("error: " + ex.getMessage());
+            return 2;
+          }
+          throw ex;
+        });
+    return cmd;
   }
 
   @Override

@@ -1,0 +1,222 @@
+package dev.diffusion4j;
+
+import dev.diffusion4j.guidance.Guidance;
+import dev.diffusion4j.model.Denoiser;
+import dev.diffusion4j.model.Prediction;
+import dev.diffusion4j.noise.NoiseSource;
+import dev.diffusion4j.schedule.DDPMScheduler;
+import dev.diffusion4j.schedule.Timesteps;
+import dev.diffusion4j.tensor.Tensor;
+import dev.diffusion4j.view.View;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The one denoising loop behind every technique, as diffusers' {@code IFPipeline.__call__} writes
+ * it: check, encode, prepare timesteps, prepare the starting sample, loop, return. Stateless; all
+ * state of a run lives on its stack.
+ */
+final class DenoisingLoop {
+
+  private DenoisingLoop() {}
+
+  /** The encoded conditions of one run: one entry per view, plus the unconditional batch. */
+  private record Encoded(List<View> views, List<Tensor> conditional, Tensor unconditional) {}
+
+  static Generation run(Denoiser denoiser, ConditionEncoder encoder, Pipeline.Request r) {
+    DDPMScheduler scheduler = scheduler(denoiser, r);
+    int n = r.samples();
+    int[] s = denoiser.sampleShape();
+    int[] shape = {n, s[0], s[1], s[2]};
+
+    // 1. encode the conditions
+    Encoded encoded = encode(denoiser, encoder, r);
+
+    // 2. prepare the timesteps
+    Timesteps ts = r.timesteps().from(r.startIndex());
+
+    // 3. prepare the starting sample: pure noise, or the start image noised to ts[0]
+    NoiseSource noise = Pipeline.noiseSource(r);
+    Tensor original = r.image() == null ? null : r.image().repeatBatch(n);
+    Tensor x = noise.next(shape);
+    if (original != null && r.startIndex() > 0) {
+      x = scheduler.addNoise(original, x, ts.get(0));
+    }
+
+    List<Tensor> captured = new ArrayList<>();
+    List<Integer> capturedAt = new ArrayList<>();
+    if (r.captureEvery() > 0) {
+      captured.add(x);
+      capturedAt.add(ts.get(0));
+    }
+
+    // 4. the denoising loop
+    for (int i = 0; i < ts.steps(); i++) {
+      int t = ts.get(i);
+      int prev = ts.get(i + 1);
+      Prediction p = predict(denoiser, encoded, r, x, t);
+      Tensor z = scheduler.needsNoise(prev) ? noise.next(shape) : null;
+      x = scheduler.step(p.noise(), p.variance(), t, prev, x, z).prevSample();
+      if (r.mask() != null) {
+        x = r.mask().composite(x, scheduler.addNoise(original, noise.next(shape), prev));
+      }
+      if (r.captureEvery() > 0 && ((i + 1) % r.captureEvery() == 0 || i == ts.steps() - 1)) {
+        captured.add(x);
+        capturedAt.add(prev);
+      }
+      if (r.progress() != null) {
+        r.progress().accept(new Pipeline.Progress(i + 1, ts.steps(), prev));
+      }
+    }
+    return new Generation(x, captured, capturedAt, r);
+  }
+
+  static Tensor denoiseOnce(
+      Denoiser denoiser, ConditionEncoder encoder, Pipeline.Request r, Tensor noisy, int t) {
+    noisy.requireRank(4, "noisy");
+    int[] s = denoiser.sampleShape();
+    if (!Arrays.equals(Arrays.copyOfRange(noisy.shape(), 1, 4), s)) {
+      throw new IllegalArgumentException(
+          "noisy must have shape [N, "
+              + s[0]
+              + ", "
+              + s[1]
+              + ", "
+              + s[2]
+              + "], but has shape: "
+              + Arrays.toString(noisy.shape()));
+    }
+    Pipeline.Request sized =
+        new Pipeline.Request(
+            r.conditions(),
+            r.guidance(),
+            r.timesteps(),
+            r.startIndex(),
+            noisy.dim(0),
+            r.seed(),
+            r.explicitNoise(),
+            r.image(),
+            r.mask(),
+            List.of(),
+            null,
+            null,
+            r.thresholding(),
+            0,
+            null);
+    Prediction p = predict(denoiser, encode(denoiser, encoder, sized), sized, noisy, t);
+    return scheduler(denoiser, r).predOriginalSample(noisy, p.noise(), t);
+  }
+
+  private static DDPMScheduler scheduler(Denoiser denoiser, Pipeline.Request r) {
+    DDPMScheduler s = denoiser.scheduler();
+    return r.thresholding() == null ? s : s.withThresholding(r.thresholding());
+  }
+
+  private static Encoded encode(Denoiser denoiser, ConditionEncoder encoder, Pipeline.Request r) {
+    int n = r.samples();
+    List<View> views = new ArrayList<>();
+    List<Tensor> conditional = new ArrayList<>();
+    if (encoder == null) {
+      views.add(View.IDENTITY);
+      conditional.add(null);
+      return new Encoded(views, conditional, null);
+    }
+    List<Tensor> perSample = new ArrayList<>();
+    for (Condition c : r.conditions()) {
+      perSample.add(encoder.encode(c));
+    }
+    Tensor primary =
+        perSample.size() == 1
+            ? perSample.get(0).repeatBatch(n)
+            : Tensor.concatBatch(perSample.toArray(new Tensor[0]));
+    views.add(View.IDENTITY);
+    conditional.add(primary);
+    for (Pipeline.ViewTerm v : r.views()) {
+      views.add(v.view());
+      conditional.add(encoder.encode(v.condition()).repeatBatch(n));
+    }
+    if (r.hybridCondition() != null) {
+      views.add(View.IDENTITY);
+      conditional.add(encoder.encode(r.hybridCondition()).repeatBatch(n));
+    }
+    Tensor unconditional = r.guidance() != 1.0 ? denoiser.unconditional().repeatBatch(n) : null;
+    return new Encoded(views, conditional, unconditional);
+  }
+
+  /**
+   * Runs every UNet pass of one step as one batch and combines the estimates: guidance per view,
+   * the inverse view applied (to noise and variance together), then the mean over views or, for a
+   * hybrid, low-pass of the first plus high-pass of the second.
+   */
+  private static Prediction predict(
+      Denoiser denoiser, Encoded e, Pipeline.Request r, Tensor x, int t) {
+    int n = x.dim(0);
+    boolean cfg = e.unconditional() != null;
+    int k = e.views().size();
+    List<Tensor> xs = new ArrayList<>();
+    List<Tensor> cs = new ArrayList<>();
+    for (int v = 0; v < k; v++) {
+      Tensor seen = e.views().get(v).apply(x);
+      xs.add(seen);
+      cs.add(e.conditional().get(v));
+      if (cfg) {
+        xs.add(seen);
+        cs.add(e.unconditional());
+      }
+    }
+    Tensor batch = xs.size() == 1 ? xs.get(0) : Tensor.concatBatch(xs.toArray(new Tensor[0]));
+    Tensor cond =
+        cs.get(0) == null
+            ? null
+            : cs.size() == 1 ? cs.get(0) : Tensor.concatBatch(cs.toArray(new Tensor[0]));
+    int[] times = new int[batch.dim(0)];
+    Arrays.fill(times, t);
+    Prediction all = denoiser.predict(batch, times, cond);
+
+    int per = cfg ? 2 * n : n;
+    List<Tensor> noises = new ArrayList<>();
+    List<Tensor> variances = new ArrayList<>();
+    for (int v = 0; v < k; v++) {
+      Prediction c = all.slice(v * per, v * per + n);
+      Tensor eps =
+          cfg
+              ? Guidance.classifierFree(
+                  c.noise(), all.noise().slice(v * per + n, v * per + 2 * n), r.guidance())
+              : c.noise();
+      Tensor variance = c.variance(); // the variance comes from the conditional pass
+      View view = e.views().get(v);
+      if (variance != null) {
+        int ch = eps.dim(1);
+        Tensor both = view.inverse(Tensor.concatChannels(eps, variance));
+        eps = both.channels(0, ch);
+        variance = both.channels(ch, 2 * ch);
+      } else {
+        eps = view.inverse(eps);
+      }
+      noises.add(eps);
+      variances.add(variance);
+    }
+    if (k == 1) {
+      return new Prediction(noises.get(0), variances.get(0));
+    }
+    Tensor variance = mean(variances);
+    if (r.hybridCondition() != null) {
+      Tensor low = r.hybridBlur().lowPass(noises.get(0));
+      Tensor high = r.hybridBlur().highPass(noises.get(1));
+      return new Prediction(low.add(high), variance);
+    }
+    return new Prediction(mean(noises), variance);
+  }
+
+  private static Tensor mean(List<Tensor> tensors) {
+    if (tensors.get(0) == null) {
+      return null;
+    }
+    Tensor sum = tensors.get(0);
+    for (int i = 1; i < tensors.size(); i++) {
+      sum = sum.add(tensors.get(i));
+    }
+    return sum.mul(1f / tensors.size());
+  }
+}

@@ -1,0 +1,168 @@
+package dev.diffusion4j;
+
+import dev.diffusion4j.model.Denoiser;
+import dev.diffusion4j.model.MnistUNet;
+import dev.diffusion4j.model.SessionSettings;
+import java.nio.file.Path;
+
+/**
+ * The entry point: owns a denoiser (and the encoder of its conditions) and hands out fluent {@link
+ * Pipeline}s that run every technique of the study on it.
+ *
+ * <pre>{@code
+ * try (Diffusion diffusion = Diffusion.mnist(Path.of("testdata/models/mnist/class-epoch20.onnx"))) {
+ *   Generation g = diffusion.pipeline().label(7).guidance(5).steps(50).seed(42).samples(4).generate();
+ *   Images.write(g.images(), 0, ValueRange.ZERO_TO_ONE, Path.of("seven.png"));
+ *
+ *   // a visual anagram: "6" upright, "9" upside down
+ *   Generation a = diffusion.pipeline().label(6).anagram(Condition.label(9), View.ROT180).generate();
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: pipelines may run on several threads at once, and a seed gives the same image
+ * whether runs are sequential or concurrent. {@link #close()} is idempotent and waits for model
+ * passes in progress; a run still going, and any use afterwards, throws {@link
+ * IllegalStateException}.
+ */
+public final class Diffusion implements AutoCloseable {
+
+  private final Denoiser denoiser;
+  private final ConditionEncoder encoder;
+  private volatile boolean closed;
+
+  private Diffusion(Denoiser denoiser, ConditionEncoder encoder) {
+    this.denoiser = denoiser;
+    this.encoder = encoder;
+  }
+
+  /**
+   * Wraps a denoiser and the encoder of its conditions; the new instance owns both and closes them.
+   *
+   * @param denoiser the model
+   * @param encoder the encoder of its conditions, or {@code null} for an unconditional model
+   * @return the instance
+   */
+  public static Diffusion of(Denoiser denoiser, ConditionEncoder encoder) {
+    if (denoiser == null) {
+      throw new IllegalArgumentException("denoiser must not be null");
+    }
+    if (encoder == null && denoiser.conditionShape() != null) {
+      throw new IllegalArgumentException(
+          "encoder must not be null for a conditional denoiser: " + denoiser);
+    }
+    return new Diffusion(denoiser, encoder);
+  }
+
+  /**
+   * Opens an MNIST UNet from part B: the class-conditioned model when the ONNX file has a {@code c}
+   * input, the time-conditioned one otherwise.
+   *
+   * @param model the .onnx file
+   * @return the instance
+   */
+  public static Diffusion mnist(Path model) {
+    return mnist(model, SessionSettings.DEFAULT);
+  }
+
+  /**
+   * Opens an MNIST UNet from part B with explicit session settings.
+   *
+   * @param model the .onnx file
+   * @param settings how to open the session
+   * @return the instance
+   */
+  public static Diffusion mnist(Path model, SessionSettings settings) {
+    MnistUNet unet;
+    try {
+      unet = MnistUNet.classConditioned(model, settings);
+    } catch (IllegalArgumentException classFailure) {
+      try {
+        unet = MnistUNet.timeConditioned(model, settings);
+      } catch (IllegalArgumentException timeFailure) {
+        classFailure.addSuppressed(timeFailure);
+        throw classFailure;
+      }
+    }
+    return new Diffusion(unet, unet.classConditioned() ? ConditionEncoder.digits() : null);
+  }
+
+  /**
+   * Starts a pipeline with the defaults of this model.
+   *
+   * @return a new builder
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public Pipeline pipeline() {
+    checkOpen();
+    return new Pipeline(this);
+  }
+
+  /**
+   * Returns the denoiser.
+   *
+   * @return the model
+   */
+  public Denoiser denoiser() {
+    return denoiser;
+  }
+
+  /**
+   * Returns the condition encoder.
+   *
+   * @return the encoder, or {@code null} for an unconditional model
+   */
+  public ConditionEncoder encoder() {
+    return encoder;
+  }
+
+  Generation run(Pipeline.Request request) {
+    checkOpen();
+    return DenoisingLoop.run(denoiser, encoder, request);
+  }
+
+  dev.diffusion4j.tensor.Tensor denoiseOnce(
+      Pipeline.Request request, dev.diffusion4j.tensor.Tensor noisy, int timestep) {
+    checkOpen();
+    return DenoisingLoop.denoiseOnce(denoiser, encoder, request, noisy, timestep);
+  }
+
+  /**
+   * The forward process of the model's schedule: {@code sqrt(abar_t) x0 + sqrt(1 - abar_t) eps}.
+   *
+   * @param image clean images {@code [N, C, H, W]}. Not modified.
+   * @param timestep {@code t}
+   * @param noise the source of {@code eps}
+   * @return the noised images
+   */
+  public dev.diffusion4j.tensor.Tensor forward(
+      dev.diffusion4j.tensor.Tensor image, int timestep, dev.diffusion4j.noise.NoiseSource noise) {
+    checkOpen();
+    return denoiser.scheduler().addNoise(image, noise.next(image.shape()), timestep);
+  }
+
+  void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("this Diffusion is closed");
+    }
+  }
+
+  /** Closes the denoiser and the encoder. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      try {
+        denoiser.close();
+      } finally {
+        if (encoder != null) {
+          encoder.close();
+        }
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Diffusion[" + denoiser + "]";
+  }
+}

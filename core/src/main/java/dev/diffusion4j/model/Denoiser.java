@@ -1,0 +1,71 @@
+package dev.diffusion4j.model;
+
+import dev.diffusion4j.schedule.DDPMScheduler;
+import dev.diffusion4j.tensor.Tensor;
+
+/**
+ * The contract between the library's denoising loop and a noise-predicting diffusion model: given a
+ * batch of noisy samples, their timesteps and their conditions, predict the noise (and, for
+ * learned-range models, the variance values). A denoiser only predicts; the pipeline owns the loop
+ * and the scheduler owns the step.
+ *
+ * <p>Implementations are thread-safe: {@link #predict} may be called from several threads at once.
+ * A denoiser owns its ONNX sessions and releases them in {@link #close()}, which is idempotent.
+ */
+public interface Denoiser extends AutoCloseable {
+
+  /**
+   * Returns the sample shape of one image, {@code [C, H, W]}.
+   *
+   * @return the channels and size the model works on
+   */
+  int[] sampleShape();
+
+  /**
+   * Returns the shape of one condition (for example {@code [10]} for a one-hot class, {@code [77,
+   * 4096]} for IF's prompt embeddings), or {@code null} for an unconditional model.
+   *
+   * @return the condition shape, or {@code null}
+   */
+  int[] conditionShape();
+
+  /**
+   * Returns the scheduler that matches the model's training (schedule and variance type).
+   *
+   * @return the scheduler
+   */
+  DDPMScheduler scheduler();
+
+  /**
+   * Returns the value range the model's images live in.
+   *
+   * @return the range
+   */
+  dev.diffusion4j.image.ValueRange valueRange();
+
+  /**
+   * Predicts the noise for a batch.
+   *
+   * @param sample the noisy samples {@code [B, C, H, W]}. Not modified.
+   * @param timesteps one timestep per sample
+   * @param condition the conditions {@code [B, ...conditionShape()]}, or {@code null} for an
+   *     unconditional model. Not modified.
+   * @return the noise estimate (and variance values where the model has them)
+   * @throws IllegalArgumentException if a shape does not fit the model
+   * @throws IllegalStateException after {@link #close()}
+   */
+  Prediction predict(Tensor sample, int[] timesteps, Tensor condition);
+
+  /**
+   * Returns the condition a model is given for the unconditional pass of classifier-free guidance
+   * (zeros for the MNIST class model; the empty prompt's embedding for IF).
+   *
+   * @return one unconditional condition of shape {@code [1, ...conditionShape()]}
+   * @throws IllegalStateException for an unconditional model
+   */
+  Tensor unconditional();
+
+  /** Releases the model's sessions. Idempotent. */
+  @Override
+  void close();
+}

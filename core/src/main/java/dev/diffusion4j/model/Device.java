@@ -1,0 +1,153 @@
+package dev.diffusion4j.model;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
+import java.lang.System.Logger.Level;
+
+/**
+ * Where ONNX Runtime sessions run.
+ *
+ * <ul>
+ *   <li>{@link #auto()}: tries CUDA device 0; when the CUDA provider cannot be loaded (no GPU, or
+ *       CUDA 12 / cuDNN 9 not on the library path, or the CPU-only ONNX Runtime artifact), logs one
+ *       line and runs on the CPU. The default.
+ *   <li>{@link #cuda(int)}: CUDA only; fails with a {@link dev.diffusion4j.DiffusionException}
+ *       naming the requirement when the provider cannot be loaded.
+ *   <li>{@link #cpu()}: the CPU only.
+ * </ul>
+ *
+ * <p>{@code OrtEnvironment.getAvailableProviders()} is not consulted: it lists the providers
+ * compiled into the native library, not those that can load on this host. The only reliable test is
+ * to append the provider, which is what this class does.
+ *
+ * <p>CUDA provider options are set deliberately: {@code cudnn_conv_algo_search = HEURISTIC} (no
+ * exhaustive benchmark at the first run of each shape), {@code cudnn_conv_use_max_workspace = 1}
+ * (faster convolution algorithms for the UNets' large convolutions), {@code arena_extend_strategy =
+ * kSameAsRequested} (the arena grows by what is asked rather than doubling, which keeps the memory
+ * of a long-lived process bounded). Instances are immutable and thread-safe.
+ */
+public final class Device {
+
+  private static final System.Logger LOG = System.getLogger(Device.class.getName());
+
+  private enum Kind {
+    AUTO,
+    CPU,
+    CUDA
+  }
+
+  private final Kind kind;
+  private final int deviceId;
+
+  private Device(Kind kind, int deviceId) {
+    this.kind = kind;
+    this.deviceId = deviceId;
+  }
+
+  /**
+   * CUDA device 0 when it loads, the CPU otherwise.
+   *
+   * @return the device
+   */
+  public static Device auto() {
+    return new Device(Kind.AUTO, 0);
+  }
+
+  /**
+   * The CPU.
+   *
+   * @return the device
+   */
+  public static Device cpu() {
+    return new Device(Kind.CPU, -1);
+  }
+
+  /**
+   * A CUDA device, with no fallback.
+   *
+   * @param deviceId the CUDA device index, {@code >= 0}
+   * @return the device
+   */
+  public static Device cuda(int deviceId) {
+    if (deviceId < 0) {
+      throw new IllegalArgumentException("deviceId must be >= 0, but is: " + deviceId);
+    }
+    return new Device(Kind.CUDA, deviceId);
+  }
+
+  /**
+   * Parses "auto", "cpu", "cuda" or "cuda:N".
+   *
+   * @param text the device name
+   * @return the device
+   */
+  public static Device parse(String text) {
+    if (text != null) {
+      if (text.equals("auto")) {
+        return auto();
+      }
+      if (text.equals("cpu")) {
+        return cpu();
+      }
+      if (text.equals("cuda")) {
+        return cuda(0);
+      }
+      if (text.startsWith("cuda:")) {
+        try {
+          return cuda(Integer.parseInt(text.substring(5)));
+        } catch (NumberFormatException e) {
+          // fall through to the message below
+        }
+      }
+    }
+    throw new IllegalArgumentException(
+        "device must be one of auto, cpu, cuda, cuda:N, but is: " + text);
+  }
+
+  /**
+   * Adds this device's execution provider to session options.
+   *
+   * @param options the options to modify
+   * @return {@code true} when CUDA was added, {@code false} when the session will run on the CPU
+   * @throws dev.diffusion4j.DiffusionException for {@link #cuda(int)} when CUDA cannot be loaded
+   */
+  boolean configure(OrtSession.SessionOptions options) {
+    if (kind == Kind.CPU) {
+      return false;
+    }
+    int id = Math.max(0, deviceId);
+    try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(id)) {
+      cuda.add("cudnn_conv_algo_search", "HEURISTIC");
+      cuda.add("cudnn_conv_use_max_workspace", "1");
+      cuda.add("arena_extend_strategy", "kSameAsRequested");
+      options.addCUDA(cuda);
+      return true;
+    } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
+      if (kind == Kind.CUDA) {
+        throw new dev.diffusion4j.DiffusionException(
+            "CUDA device "
+                + id
+                + " is not usable: the CUDA execution provider needs an NVIDIA GPU, CUDA 12 and "
+                + "cuDNN 9 on the library path (LD_LIBRARY_PATH) and the onnxruntime_gpu artifact; "
+                + "ONNX Runtime said: "
+                + e.getMessage(),
+            e);
+      }
+      LOG.log(
+          Level.INFO,
+          "CUDA is not available ({0}); running on the CPU",
+          String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+      return false;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return switch (kind) {
+      case AUTO -> "auto";
+      case CPU -> "cpu";
+      case CUDA -> "cuda:" + deviceId;
+    };
+  }
+}

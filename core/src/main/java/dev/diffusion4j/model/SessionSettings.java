@@ -1,0 +1,74 @@
+package dev.diffusion4j.model;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+
+/**
+ * How the library opens ONNX Runtime sessions.
+ *
+ * @param device where the sessions run (default {@link Device#auto()})
+ * @param intraOpThreads threads one operator may use; 0 lets ONNX Runtime choose (one per physical
+ *     core), the default
+ * @param optimizationLevel graph optimisations applied at load (default {@link OptLevel#ALL_OPT}:
+ *     constant folding, node fusions such as Conv + BatchNorm, and layout optimisations)
+ */
+public record SessionSettings(Device device, int intraOpThreads, OptLevel optimizationLevel) {
+
+  /** Auto device, ONNX Runtime's thread count, every graph optimisation. */
+  public static final SessionSettings DEFAULT =
+      new SessionSettings(Device.auto(), 0, OptLevel.ALL_OPT);
+
+  /**
+   * Validates the settings.
+   *
+   * @throws IllegalArgumentException if a value is missing or negative
+   */
+  public SessionSettings {
+    if (device == null) {
+      throw new IllegalArgumentException("device must not be null");
+    }
+    if (intraOpThreads < 0) {
+      throw new IllegalArgumentException("intraOpThreads must be >= 0, but is: " + intraOpThreads);
+    }
+    if (optimizationLevel == null) {
+      throw new IllegalArgumentException("optimizationLevel must not be null");
+    }
+  }
+
+  /**
+   * The default settings on another device.
+   *
+   * @param device the device
+   * @return the settings
+   */
+  public static SessionSettings on(Device device) {
+    return new SessionSettings(device, 0, OptLevel.ALL_OPT);
+  }
+
+  /**
+   * Returns a copy with another thread count.
+   *
+   * @param threads intra-op threads, 0 for ONNX Runtime's choice
+   * @return the settings
+   */
+  public SessionSettings withIntraOpThreads(int threads) {
+    return new SessionSettings(device, threads, optimizationLevel);
+  }
+
+  /** Builds native session options; the caller closes them. Tells whether CUDA was added. */
+  OrtSession.SessionOptions toOptions(boolean[] cudaAdded) throws OrtException {
+    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    try {
+      options.setOptimizationLevel(optimizationLevel);
+      if (intraOpThreads > 0) {
+        options.setIntraOpNumThreads(intraOpThreads);
+      }
+      cudaAdded[0] = device.configure(options);
+      return options;
+    } catch (OrtException | RuntimeException e) {
+      options.close();
+      throw e;
+    }
+  }
+}

