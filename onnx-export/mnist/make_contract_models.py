@@ -4,7 +4,8 @@
 
 * ``misnamed-input.onnx``: a class UNet (D = 4) whose time input is called ``timestep`` instead of ``t``.
 * ``wrong-rank.onnx``: a class UNet (D = 4) whose ``t`` input has rank 2 ([B, 1]).
-* ``time-d4.onnx``, ``class-d4.onnx``: valid time- and class-conditioned UNets (D = 4, random weights), small and
+* ``time-d4.onnx``, ``class-d4.onnx``, ``denoiser-d4.onnx``: valid time- and class-conditioned UNets and a
+  one-step denoiser (D = 4, random weights), small and
   fast, for tests of the adapters and the pipeline's mechanics.
 """
 
@@ -45,6 +46,9 @@ def main():
     torch.onnx.export(unet.ClassUNet(4).eval(), (x, t, c), os.path.join(args.out, "class-d4.onnx"),
                       input_names=["x", "t", "c"], output_names=["eps"],
                       dynamic_axes={"x": dyn, "t": dyn, "c": dyn, "eps": dyn}, opset_version=17)
+    torch.onnx.export(unet.DenoiserUNet(4).eval(), (x,), os.path.join(args.out, "denoiser-d4.onnx"),
+                      input_names=["x"], output_names=["denoised"],
+                      dynamic_axes={"x": dyn, "denoised": dyn}, opset_version=17)
     print("wrote", sorted(os.listdir(args.out)))
 
 

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "diffusion4j examples 0.1.0-SNAPSHOT",
     description = "Runs the diffusion4j examples.",
-    subcommands = {MnistSample.class, BlurBenchmark.class})
+    subcommands = {Showcase.class, MnistSample.class, BlurBenchmark.class})
 public final class Main implements Runnable {
 
   /**
@@ -35,6 +35,9 @@ public final class Main implements Runnable {
    */
   static CommandLine commandLine() {
     CommandLine cmd = new CommandLine(new Main());
+    for (Class<?> section : Showcase.sectionCommands()) {
+      cmd.addSubcommand(section);
+    }
     cmd.setExecutionExceptionHandler(
         (ex, line, parsed) -> {
           if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {

@@ -1,0 +1,61 @@
+package dev.diffusion4j.examples;
+
+import dev.diffusion4j.Diffusion;
+import dev.diffusion4j.image.MnistDigits;
+import dev.diffusion4j.model.MnistDenoiser;
+import dev.diffusion4j.model.SessionSettings;
+import dev.diffusion4j.tensor.Tensor;
+import java.nio.file.Path;
+
+/** What every section needs: where to write, the seed, the models and the held-out digits. */
+final class Context {
+
+  final Path out;
+  final long seed;
+  final SessionSettings settings;
+  final Path models;
+  private MnistDigits heldout;
+
+  Context(Path out, long seed, SessionSettings settings, Path models) {
+    this.out = out;
+    this.seed = seed;
+    this.settings = settings;
+    this.models = models;
+  }
+
+  Path model(String kind, int epoch) {
+    return models.resolve(kind + "-epoch" + epoch + ".onnx");
+  }
+
+  Diffusion diffusion(String kind, int epoch) {
+    return Diffusion.mnist(model(kind, epoch), settings);
+  }
+
+  MnistDenoiser denoiser(int epoch) {
+    return MnistDenoiser.load(model("denoiser", epoch), settings);
+  }
+
+  synchronized MnistDigits heldout() {
+    if (heldout == null) {
+      heldout =
+          MnistDigits.read(
+              Support.testdata("mnist/heldout-images-idx3-ubyte"),
+              Support.testdata("mnist/heldout-labels-idx1-ubyte"));
+    }
+    return heldout;
+  }
+
+  /** The first held-out digit of a class, {@code [1, 1, 28, 28]}. */
+  Tensor digit(int d) {
+    return heldout().ofDigit(d, 1);
+  }
+
+  /** One held-out digit per class 0-9, {@code [10, 1, 28, 28]}. */
+  Tensor digits() {
+    Tensor[] all = new Tensor[10];
+    for (int d = 0; d < 10; d++) {
+      all[d] = digit(d);
+    }
+    return Tensor.concatBatch(all);
+  }
+}

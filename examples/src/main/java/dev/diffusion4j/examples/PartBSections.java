@@ -1,0 +1,363 @@
+package dev.diffusion4j.examples;
+
+import dev.diffusion4j.Diffusion;
+import dev.diffusion4j.Generation;
+import dev.diffusion4j.image.AnimatedGif;
+import dev.diffusion4j.image.ImageGrid;
+import dev.diffusion4j.image.Images;
+import dev.diffusion4j.image.ValueRange;
+import dev.diffusion4j.model.MnistDenoiser;
+import dev.diffusion4j.noise.NoiseSource;
+import dev.diffusion4j.tensor.Tensor;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The sections of part B: the MNIST UNets trained from scratch. */
+final class PartBSections {
+
+  private PartBSections() {}
+
+  static final float[] SIGMAS = {0f, 0.2f, 0.4f, 0.5f, 0.6f, 0.8f, 1.0f};
+  static final ValueRange R = ValueRange.ZERO_TO_ONE;
+
+  /** {@code z = x + sigma * eps} for every sigma, one row per digit. */
+  static Tensor noisedRows(Tensor digits, float[] sigmas, NoiseSource noise) {
+    List<Tensor> rows = new ArrayList<>();
+    for (int i = 0; i < digits.dim(0); i++) {
+      Tensor x = digits.slice(i, i + 1);
+      for (float s : sigmas) {
+        rows.add(x.add(noise.next(x.shape()).mul(s)));
+      }
+    }
+    return Tensor.concatBatch(rows.toArray(new Tensor[0]));
+  }
+
+  static List<String> sigmaCaptions(int rows) {
+    List<String> c = new ArrayList<>();
+    for (int r = 0; r < rows; r++) {
+      for (float s : SIGMAS) {
+        c.add(String.format(Locale.ROOT, "σ=%.1f", s));
+      }
+    }
+    return c;
+  }
+
+  static void copyTrainingFigure(
+      Context ctx, String source, String target, List<Figure> figs, String caption) {
+    Path src = ctx.models.resolve(source);
+    if (Files.exists(src)) {
+      try {
+        Files.copy(src, ctx.out.resolve(target), StandardCopyOption.REPLACE_EXISTING);
+        figs.add(new Figure(target, caption));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  @Command(
+      name = "mnist-noising",
+      mixinStandardHelpOptions = true,
+      description = "Part B 1.2: the noising process z = x + sigma * eps over sigma.")
+  static final class Noising extends Section {
+    @Override
+    String title() {
+      return "The noising process over σ";
+    }
+
+    @Override
+    String part() {
+      return "B";
+    }
+
+    @Override
+    String description() {
+      return "Held-out digits with Gaussian noise of growing strength: z = x + σ·ε, ε ~ N(0, I).";
+    }
+
+    @Override
+    List<Figure> render(Context ctx) {
+      Tensor digits = ctx.digits().slice(0, 5);
+      Tensor grid = noisedRows(digits, SIGMAS, NoiseSource.seeded(ctx.seed));
+      Support.writeGrid(
+          grid, R, SIGMAS.length, 3, sigmaCaptions(5), ctx.out.resolve("noising.png"));
+      return List.of(
+          new Figure(
+              "noising.png",
+              "Columns σ = 0, 0.2, 0.4, 0.5, 0.6, 0.8, 1.0; one held-out digit per row (values clamped to [0, 1] for display)."));
+    }
+  }
+
+  @Command(
+      name = "mnist-denoise",
+      mixinStandardHelpOptions = true,
+      description = "Part B 1.2.1: the one-step denoiser at sigma = 0.5 after epochs 1 and 5.")
+  static final class Denoise extends Section {
+    @Override
+    String title() {
+      return "One-step denoiser: results after epochs 1 and 5";
+    }
+
+    @Override
+    String part() {
+      return "B";
+    }
+
+    @Override
+    String description() {
+      return "The UNet is trained to map z = x + 0.5·ε back to x with an L2 loss. Rows: clean held-out digits, "
+          + "noised at σ = 0.5, denoised by the UNet.";
+    }
+
+    @Override
+    List<Figure> render(Context ctx) {
+      List<Figure> figs = new ArrayList<>();
+      Tensor clean = ctx.digits();
+      Tensor noisy = clean.add(NoiseSource.seeded(ctx.seed).next(clean.shape()).mul(0.5f));
+      for (int epoch : new int[] {1, 5}) {
+        try (MnistDenoiser d = ctx.denoiser(epoch)) {
+          Tensor out = d.denoise(noisy);
+          String file = "denoised_epoch" + epoch + ".png";
+          Support.writeGrid(
+              Tensor.concatBatch(clean, noisy, out), R, 10, 3, null, ctx.out.resolve(file));
+          figs.add(
+              new Figure(
+                  file,
+                  "After epoch " + epoch + ": clean (top), σ = 0.5 (middle), denoised (bottom)."));
+        }
+      }
+      copyTrainingFigure(
+          ctx,
+          "denoiser-loss.png",
+          "denoiser_loss.png",
+          figs,
+          "Training loss of the one-step denoiser, per batch (log scale).");
+      return figs;
+    }
+  }
+
+  @Command(
+      name = "mnist-ood",
+      mixinStandardHelpOptions = true,
+      description = "Part B 1.2.2: the denoiser trained at sigma = 0.5 on other noise levels.")
+  static final class OutOfDistribution extends Section {
+    @Override
+    String title() {
+      return "Out-of-distribution noise levels";
+    }
+
+    @Override
+    String part() {
+      return "B";
+    }
+
+    @Override
+    String description() {
+      return "The denoiser after epoch 5, trained only at σ = 0.5, applied to other noise levels.";
+    }
+
+    @Override
+    List<Figure> render(Context ctx) {
+      Tensor digits = ctx.digits().slice(0, 3);
+      Tensor noisy = noisedRows(digits, SIGMAS, NoiseSource.seeded(ctx.seed));
+      try (MnistDenoiser d = ctx.denoiser(5)) {
+        Tensor out = d.denoise(noisy);
+        List<Tensor> rows = new ArrayList<>();
+        for (int i = 0; i < digits.dim(0); i++) {
+          int n = SIGMAS.length;
+          rows.add(noisy.slice(i * n, (i + 1) * n));
+          rows.add(out.slice(i * n, (i + 1) * n));
+        }
+        Support.writeGrid(
+            Tensor.concatBatch(rows.toArray(new Tensor[0])),
+            R,
+            SIGMAS.length,
+            3,
+            sigmaCaptions(2 * digits.dim(0)),
+            ctx.out.resolve("ood.png"));
+      }
+      return List.of(
+          new Figure(
+              "ood.png",
+              "Pairs of rows: noisy input, then the epoch-5 denoiser's output; columns σ = 0 ... 1.0."));
+    }
+  }
+
+  /** Grids of samples from the time- or class-conditioned UNet after epochs 5 and 20. */
+  abstract static class Samples extends Section {
+    @Option(
+        names = "--steps",
+        defaultValue = "300",
+        description = "Denoising steps, 1..300 (default ${DEFAULT-VALUE}, the full chain).")
+    int steps = 300;
+
+    abstract String kind();
+
+    @Override
+    String part() {
+      return "B";
+    }
+
+    @Override
+    List<Figure> render(Context ctx) {
+      List<Figure> figs = new ArrayList<>();
+      for (int epoch : new int[] {5, 20}) {
+        try (Diffusion d = ctx.diffusion(kind(), epoch)) {
+          var p = d.pipeline().steps(steps).seed(ctx.seed);
+          List<String> captions = null;
+          if (kind().equals("class")) {
+            int[] labels = new int[40];
+            captions = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+              labels[i] = i % 10;
+              captions.add("“" + labels[i] + "”");
+            }
+            p.labels(labels).guidance(5);
+          } else {
+            p.samples(40);
+          }
+          Tensor x = p.generate().images();
+          String file = "samples_epoch" + epoch + ".png";
+          Support.writeGrid(x, R, 10, 3, captions, ctx.out.resolve(file));
+          figs.add(
+              new Figure(
+                  file,
+                  "After epoch "
+                      + epoch
+                      + ": 40 samples, "
+                      + steps
+                      + " DDPM steps"
+                      + (kind().equals("class") ? ", guidance 5, four of each digit." : ".")));
+        }
+      }
+      copyTrainingFigure(
+          ctx,
+          kind() + "-loss.png",
+          kind() + "_loss.png",
+          figs,
+          "Training loss per batch (log scale).");
+      return figs;
+    }
+  }
+
+  @Command(
+      name = "mnist-time-samples",
+      mixinStandardHelpOptions = true,
+      description = "Part B 2: samples of the time-conditioned UNet after epochs 5 and 20.")
+  static final class TimeSamples extends Samples {
+    @Override
+    String kind() {
+      return "time";
+    }
+
+    @Override
+    String title() {
+      return "Time-conditioned DDPM: samples after epochs 5 and 20";
+    }
+
+    @Override
+    String description() {
+      return "A UNet conditioned on t/T predicts the noise of x_t; sampling runs the DDPM chain from pure noise "
+          + "(linear schedule, T = 300, σ_t = √β_t).";
+    }
+  }
+
+  @Command(
+      name = "mnist-class-samples",
+      mixinStandardHelpOptions = true,
+      description = "Part B 2: samples of the class-conditioned UNet after epochs 5 and 20.")
+  static final class ClassSamples extends Samples {
+    @Override
+    String kind() {
+      return "class";
+    }
+
+    @Override
+    String title() {
+      return "Class-conditioned DDPM: samples after epochs 5 and 20";
+    }
+
+    @Override
+    String description() {
+      return "The UNet is also conditioned on a one-hot digit (dropped 10% of the time in training), so sampling "
+          + "can use classifier-free guidance: ε = ε_u + 5 (ε_c − ε_u), both passes in one batch.";
+    }
+  }
+
+  @Command(
+      name = "mnist-gif",
+      mixinStandardHelpOptions = true,
+      description = "Part B: a GIF of a class-conditioned sampling run.")
+  static final class Gif extends Section {
+    @Option(
+        names = "--steps",
+        defaultValue = "300",
+        description = "Denoising steps (default ${DEFAULT-VALUE}).")
+    int steps = 300;
+
+    @Override
+    String title() {
+      return "A sampling run, step by step";
+    }
+
+    @Override
+    String part() {
+      return "B";
+    }
+
+    @Override
+    String description() {
+      return "The ten digits emerging from noise under the class-conditioned UNet (epoch 20, guidance 5).";
+    }
+
+    @Override
+    List<Figure> render(Context ctx) {
+      try (Diffusion d = ctx.diffusion("class", 20)) {
+        int every = Math.max(1, steps / 30);
+        Generation g =
+            d.pipeline()
+                .labels(0, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+                .guidance(5)
+                .steps(steps)
+                .captureEvery(every)
+                .seed(ctx.seed)
+                .generate();
+        List<BufferedImage> frames = new ArrayList<>();
+        for (Tensor x : g.intermediates()) {
+          frames.add(ImageGrid.render(Support.tiles(x, R), 10, 3, null));
+        }
+        AnimatedGif.write(frames, 80, 2000, ctx.out.resolve("sampling.gif"));
+        Support.writeGrid(
+            Tensor.concatBatch(g.intermediates().toArray(new Tensor[0])),
+            R,
+            10,
+            2,
+            null,
+            ctx.out.resolve("sampling_strip.png"));
+        return List.of(
+            new Figure(
+                "sampling.gif",
+                "x_t every " + every + " steps of a " + steps + "-step run (looping)."),
+            new Figure(
+                "sampling_strip.png",
+                "The same frames as rows, top (pure noise) to bottom (t = 0)."));
+      }
+    }
+  }
+
+  /** Writes one PNG per sample; used by tests and other tools. */
+  static void writeEach(Tensor images, Path dir, String prefix) {
+    for (int i = 0; i < images.dim(0); i++) {
+      Images.write(images, i, R, dir.resolve(prefix + i + ".png"));
+    }
+  }
+}
