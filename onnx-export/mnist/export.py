@@ -67,10 +67,19 @@ def main():
     p.add_argument("--run", help="run folder (default onnx-export/mnist/runs/<model>)")
     p.add_argument("--out", default="testdata/models/mnist")
     p.add_argument("--evaluation", help="JSON file of measured figures to put in the card")
+    p.add_argument("--settings", help="JSON overrides of the training settings for a run still in progress")
     args = p.parse_args()
     run = args.run or os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs", args.model)
-    with open(os.path.join(run, "settings.json")) as f:
-        settings = json.load(f)
+    settings_path = os.path.join(run, "settings.json")
+    if os.path.exists(settings_path):
+        with open(settings_path) as f:
+            settings = json.load(f)
+    else:  # a run still in progress: the defaults it was started with (train.py writes settings.json at the end)
+        import train
+
+        settings = dict(train.DEFAULTS[args.model], seed=0, epochs=train.DEFAULTS[args.model]["epochs"],
+                        train_digits=9000)
+        settings.update(json.loads(args.settings or "{}"))
     model = unet.build(args.model, settings["hidden"])
     model.load_state_dict(torch.load(os.path.join(run, f"epoch{args.epoch}.pt")))
     model.eval()

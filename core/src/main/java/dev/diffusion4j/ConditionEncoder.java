@@ -18,6 +18,14 @@ public interface ConditionEncoder extends AutoCloseable {
   Tensor encode(Condition condition);
 
   /**
+   * Returns the condition of the unconditional pass of classifier-free guidance: zeros for the
+   * MNIST class model, the empty prompt's embedding for IF.
+   *
+   * @return a {@code [1, ...]} tensor of the denoiser's condition shape
+   */
+  Tensor unconditional();
+
+  /**
    * Checks a condition without running any model, so that a pipeline can reject it before the first
    * step.
    *
@@ -38,16 +46,24 @@ public interface ConditionEncoder extends AutoCloseable {
    * @return the encoder
    */
   static ConditionEncoder digits() {
-    return condition -> {
-      if (condition instanceof Condition.Label l) {
-        if (l.value() > 9) {
-          throw new IllegalArgumentException("digit must be in [0, 9], but is: " + l.value());
+    return new ConditionEncoder() {
+      @Override
+      public Tensor encode(Condition condition) {
+        if (condition instanceof Condition.Label l) {
+          if (l.value() > 9) {
+            throw new IllegalArgumentException("digit must be in [0, 9], but is: " + l.value());
+          }
+          return dev.diffusion4j.model.MnistUNet.oneHot(l.value());
         }
-        return dev.diffusion4j.model.MnistUNet.oneHot(l.value());
+        throw new IllegalArgumentException(
+            "condition must be a digit label for the MNIST class model, but is the prompt: "
+                + condition);
       }
-      throw new IllegalArgumentException(
-          "condition must be a digit label for the MNIST class model, but is the prompt: "
-              + condition);
+
+      @Override
+      public Tensor unconditional() {
+        return Tensor.zeros(1, dev.diffusion4j.model.MnistUNet.NUM_CLASSES);
+      }
     };
   }
 }

@@ -36,8 +36,17 @@ final class DenoisingLoop {
     // 2. prepare the timesteps
     Timesteps ts = r.timesteps().from(r.startIndex());
 
-    // 3. prepare the starting sample: pure noise, or the start image noised to ts[0]
+    // 3. prepare the image condition of an upscaler (resized, noised to the noise level), then the
+    //    starting sample: pure noise, or the start image noised to ts[0]
     NoiseSource noise = Pipeline.noiseSource(r);
+    Tensor imageCondition = null;
+    if (r.lowResolution() != null) {
+      Tensor up = r.lowResolution().resizeBilinear(s[1], s[2]);
+      if (up.dim(0) != n) {
+        up = up.repeatBatch(n);
+      }
+      imageCondition = scheduler.addNoise(up, noise.next(up.shape()), r.noiseLevel());
+    }
     Tensor original = r.image() == null ? null : r.image().repeatBatch(n);
     Tensor x = noise.next(shape);
     if (original != null && r.startIndex() > 0) {
@@ -55,7 +64,7 @@ final class DenoisingLoop {
     for (int i = 0; i < ts.steps(); i++) {
       int t = ts.get(i);
       int prev = ts.get(i + 1);
-      Prediction p = predict(denoiser, encoded, r, x, t);
+      Prediction p = predict(denoiser, encoded, r, x, imageCondition, t);
       Tensor z = scheduler.needsNoise(prev) ? noise.next(shape) : null;
       x = scheduler.step(p.noise(), p.variance(), t, prev, x, z).prevSample();
       if (r.mask() != null) {
@@ -103,8 +112,14 @@ final class DenoisingLoop {
             null,
             r.thresholding(),
             0,
-            null);
-    Prediction p = predict(denoiser, encode(denoiser, encoder, sized), sized, noisy, t);
+            null,
+            r.stage(),
+            null,
+            r.noiseLevel());
+    if (r.stage() == 2) {
+      throw new IllegalArgumentException("denoiseOnce runs on the base model, not the upscaler");
+    }
+    Prediction p = predict(denoiser, encode(denoiser, encoder, sized), sized, noisy, null, t);
     return scheduler(denoiser, r).predOriginalSample(noisy, p.noise(), t);
   }
 
@@ -140,7 +155,7 @@ final class DenoisingLoop {
       views.add(View.IDENTITY);
       conditional.add(encoder.encode(r.hybridCondition()).repeatBatch(n));
     }
-    Tensor unconditional = r.guidance() != 1.0 ? denoiser.unconditional().repeatBatch(n) : null;
+    Tensor unconditional = r.guidance() != 1.0 ? encoder.unconditional().repeatBatch(n) : null;
     return new Encoded(views, conditional, unconditional);
   }
 
@@ -150,7 +165,7 @@ final class DenoisingLoop {
    * hybrid, low-pass of the first plus high-pass of the second.
    */
   private static Prediction predict(
-      Denoiser denoiser, Encoded e, Pipeline.Request r, Tensor x, int t) {
+      Denoiser denoiser, Encoded e, Pipeline.Request r, Tensor x, Tensor imageCondition, int t) {
     int n = x.dim(0);
     boolean cfg = e.unconditional() != null;
     int k = e.views().size();
@@ -158,6 +173,9 @@ final class DenoisingLoop {
     List<Tensor> cs = new ArrayList<>();
     for (int v = 0; v < k; v++) {
       Tensor seen = e.views().get(v).apply(x);
+      if (imageCondition != null) {
+        seen = Tensor.concatChannels(seen, e.views().get(v).apply(imageCondition));
+      }
       xs.add(seen);
       cs.add(e.conditional().get(v));
       if (cfg) {
@@ -172,7 +190,11 @@ final class DenoisingLoop {
             : cs.size() == 1 ? cs.get(0) : Tensor.concatBatch(cs.toArray(new Tensor[0]));
     int[] times = new int[batch.dim(0)];
     Arrays.fill(times, t);
-    Prediction all = denoiser.predict(batch, times, cond);
+    Prediction all =
+        imageCondition != null
+            ? ((dev.diffusion4j.model.ImageConditioned) denoiser)
+                .predict(batch, times, cond, r.noiseLevel())
+            : denoiser.predict(batch, times, cond);
 
     int per = cfg ? 2 * n : n;
     List<Tensor> noises = new ArrayList<>();

@@ -27,11 +27,13 @@ import java.nio.file.Path;
 public final class Diffusion implements AutoCloseable {
 
   private final Denoiser denoiser;
+  private final Denoiser upscaler;
   private final ConditionEncoder encoder;
   private volatile boolean closed;
 
-  private Diffusion(Denoiser denoiser, ConditionEncoder encoder) {
+  private Diffusion(Denoiser denoiser, Denoiser upscaler, ConditionEncoder encoder) {
     this.denoiser = denoiser;
+    this.upscaler = upscaler;
     this.encoder = encoder;
   }
 
@@ -50,7 +52,7 @@ public final class Diffusion implements AutoCloseable {
       throw new IllegalArgumentException(
           "encoder must not be null for a conditional denoiser: " + denoiser);
     }
-    return new Diffusion(denoiser, encoder);
+    return new Diffusion(denoiser, null, encoder);
   }
 
   /**
@@ -83,7 +85,63 @@ public final class Diffusion implements AutoCloseable {
         throw classFailure;
       }
     }
-    return new Diffusion(unet, unet.classConditioned() ? ConditionEncoder.digits() : null);
+    return new Diffusion(unet, null, unet.classConditioned() ? ConditionEncoder.digits() : null);
+  }
+
+  /**
+   * Opens a DeepFloyd IF models folder (the layout {@code onnx-export/if/export_if.py} writes, see
+   * README): {@code config.json}, the stage I UNet, optionally the stage II UNet, and a way to
+   * encode prompts (precomputed embeddings and/or the T5 encoder with its tokenizer).
+   *
+   * @param dir the models folder
+   * @param settings how to open the sessions
+   * @return the instance; {@link #pipeline()} runs stage I, {@link #upscaler()} stage II
+   * @throws IllegalArgumentException naming the folder and the part that is missing or invalid
+   */
+  public static Diffusion deepFloyd(Path dir, SessionSettings settings) {
+    dev.diffusion4j.model.IFConfig config = dev.diffusion4j.model.IFConfig.read(dir);
+    java.util.List<AutoCloseable> opened = new java.util.ArrayList<>();
+    try {
+      dev.diffusion4j.text.PromptEmbeddings embeddings =
+          config.embeddings() == null
+              ? null
+              : dev.diffusion4j.text.PromptEmbeddings.read(config.embeddings());
+      dev.diffusion4j.text.T5Encoder t5 = null;
+      if (config.textEncoder() != null) {
+        t5 =
+            dev.diffusion4j.text.T5Encoder.open(config.tokenizer(), config.textEncoder(), settings);
+        opened.add(t5);
+      }
+      dev.diffusion4j.model.IFUNet one =
+          dev.diffusion4j.model.IFUNet.stageOne(
+              config.stageOne(), config.stageOneScheduler(), settings);
+      opened.add(one);
+      dev.diffusion4j.model.IFUNet two =
+          config.stageTwo() == null
+              ? null
+              : dev.diffusion4j.model.IFUNet.stageTwo(
+                  config.stageTwo(), config.stageTwoScheduler(), settings);
+      return new Diffusion(one, two, new dev.diffusion4j.text.PromptEncoder(embeddings, t5));
+    } catch (RuntimeException e) {
+      for (AutoCloseable c : opened) {
+        try {
+          c.close();
+        } catch (Exception suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Opens a DeepFloyd IF models folder with the default session settings.
+   *
+   * @param dir the models folder
+   * @return the instance
+   */
+  public static Diffusion deepFloyd(Path dir) {
+    return deepFloyd(dir, SessionSettings.DEFAULT);
   }
 
   /**
@@ -94,7 +152,35 @@ public final class Diffusion implements AutoCloseable {
    */
   public Pipeline pipeline() {
     checkOpen();
-    return new Pipeline(this);
+    return new Pipeline(this, denoiser, 1);
+  }
+
+  /**
+   * Starts a pipeline on the super-resolution stage (IF stage II, 64 to 256): give it the
+   * low-resolution images with {@link Pipeline#lowResolution(dev.diffusion4j.tensor.Tensor)}.
+   *
+   * @return a new builder
+   * @throws IllegalStateException if this instance has no upscaler, or after {@link #close()}
+   */
+  public Pipeline upscaler() {
+    checkOpen();
+    if (upscaler == null) {
+      throw new IllegalStateException("this Diffusion has no upscaler (stage II): " + denoiser);
+    }
+    return new Pipeline(this, upscaler, 2);
+  }
+
+  /**
+   * Tells whether there is a super-resolution stage.
+   *
+   * @return whether {@link #upscaler()} works
+   */
+  public boolean hasUpscaler() {
+    return upscaler != null;
+  }
+
+  Denoiser stage(int stage) {
+    return stage == 2 ? upscaler : denoiser;
   }
 
   /**
@@ -117,13 +203,13 @@ public final class Diffusion implements AutoCloseable {
 
   Generation run(Pipeline.Request request) {
     checkOpen();
-    return DenoisingLoop.run(denoiser, encoder, request);
+    return DenoisingLoop.run(stage(request.stage()), encoder, request);
   }
 
   dev.diffusion4j.tensor.Tensor denoiseOnce(
       Pipeline.Request request, dev.diffusion4j.tensor.Tensor noisy, int timestep) {
     checkOpen();
-    return DenoisingLoop.denoiseOnce(denoiser, encoder, request, noisy, timestep);
+    return DenoisingLoop.denoiseOnce(stage(request.stage()), encoder, request, noisy, timestep);
   }
 
   /**
@@ -153,6 +239,9 @@ public final class Diffusion implements AutoCloseable {
       closed = true;
       try {
         denoiser.close();
+        if (upscaler != null) {
+          upscaler.close();
+        }
       } finally {
         if (encoder != null) {
           encoder.close();

@@ -83,6 +83,9 @@ public final class Pipeline {
    * @param thresholding dynamic thresholding, or {@code null}
    * @param captureEvery capture the sample every n steps; 0 for never
    * @param progress the progress callback, or {@code null}
+   * @param stage 1 for the base model, 2 for the upscaler
+   * @param lowResolution the low-resolution images the upscaler conditions on, or {@code null}
+   * @param noiseLevel the timestep the upscaled image is noised to
    */
   public record Request(
       List<Condition> conditions,
@@ -99,7 +102,19 @@ public final class Pipeline {
       GaussianBlur hybridBlur,
       DDPMScheduler.Thresholding thresholding,
       int captureEvery,
-      Consumer<Progress> progress) {}
+      Consumer<Progress> progress,
+      int stage,
+      Tensor lowResolution,
+      int noiseLevel) {}
+
+  /** The default noise level of the upscaled image in stage II (SPEC section 12). */
+  public static final int DEFAULT_NOISE_LEVEL = 250;
+
+  /** The default guidance of stage II. */
+  public static final double DEFAULT_GUIDANCE_UPSCALER = 4.0;
+
+  /** The default timesteps of stage II: 50 steps, 980 down to 0 (diffusers' spacing). */
+  public static final Timesteps UPSCALER_TIMESTEPS = Timesteps.strided(980, 20);
 
   private final Diffusion diffusion;
   private final Denoiser denoiser;
@@ -118,20 +133,29 @@ public final class Pipeline {
   private DDPMScheduler.Thresholding thresholding;
   private int captureEvery;
   private Consumer<Progress> progress;
+  private final int stage;
+  private Tensor lowResolution;
+  private int noiseLevel = DEFAULT_NOISE_LEVEL;
 
-  Pipeline(Diffusion diffusion) {
+  Pipeline(Diffusion diffusion, Denoiser denoiser, int stage) {
     this.diffusion = diffusion;
-    this.denoiser = diffusion.denoiser();
+    this.denoiser = denoiser;
+    this.stage = stage;
     NoiseSchedule schedule = denoiser.scheduler().schedule();
     boolean cosine = schedule.kind() == NoiseSchedule.Kind.COSINE;
-    this.guidance =
-        denoiser.conditionShape() == null
-            ? 1.0
-            : cosine ? DEFAULT_GUIDANCE_IF : DEFAULT_GUIDANCE_MNIST;
-    this.timesteps =
-        cosine
-            ? Timesteps.IF_DEFAULT
-            : Timesteps.evenly(schedule.maxTimestep(), schedule.maxTimestep());
+    if (stage == 2) {
+      this.guidance = DEFAULT_GUIDANCE_UPSCALER;
+      this.timesteps = UPSCALER_TIMESTEPS;
+    } else {
+      this.guidance =
+          denoiser.conditionShape() == null
+              ? 1.0
+              : cosine ? DEFAULT_GUIDANCE_IF : DEFAULT_GUIDANCE_MNIST;
+      this.timesteps =
+          cosine
+              ? Timesteps.IF_DEFAULT
+              : Timesteps.evenly(schedule.maxTimestep(), schedule.maxTimestep());
+    }
   }
 
   // ------------------------------------------------------------------ conditions
@@ -378,6 +402,51 @@ public final class Pipeline {
     return this;
   }
 
+  /**
+   * Gives the upscaler the low-resolution images to upscale: each is resized to the stage's size
+   * (bilinear, {@code align_corners = true}), noised to the noise level and fed beside {@code x_t}.
+   * The number of samples becomes the number of images when it is more than one.
+   *
+   * @param images {@code [N, C, h, w]} in the model's value range. Not modified.
+   * @return this builder
+   * @throws IllegalArgumentException on a pipeline whose model takes no image condition
+   */
+  public Pipeline lowResolution(Tensor images) {
+    if (!(denoiser instanceof dev.diffusion4j.model.ImageConditioned ic)
+        || ic.imageChannels() == 0) {
+      throw new IllegalArgumentException(
+          "lowResolution needs the upscaler (stage II), but this pipeline runs " + denoiser);
+    }
+    if (images == null) {
+      throw new IllegalArgumentException("lowResolution must not be null");
+    }
+    images.requireRank(4, "lowResolution");
+    if (images.dim(1) != ic.imageChannels()) {
+      throw new IllegalArgumentException(
+          "lowResolution must have "
+              + ic.imageChannels()
+              + " channels, but has shape: "
+              + Arrays.toString(images.shape()));
+    }
+    this.lowResolution = images;
+    if (images.dim(0) > 1) {
+      this.samples = images.dim(0);
+    }
+    return this;
+  }
+
+  /**
+   * Sets the timestep the upscaled image is noised to (default {@value #DEFAULT_NOISE_LEVEL}).
+   *
+   * @param level a timestep of the schedule
+   * @return this builder
+   */
+  public Pipeline noiseLevel(int level) {
+    denoiser.scheduler().schedule().checkTimestep("noiseLevel", level);
+    this.noiseLevel = level;
+    return this;
+  }
+
   // ------------------------------------------------------------------ illusions
 
   /**
@@ -506,6 +575,17 @@ public final class Pipeline {
               + ", but is: "
               + startIndex);
     }
+    if (stage == 2 && lowResolution == null) {
+      throw new IllegalStateException(
+          "the upscaler needs the low-resolution images: call lowResolution(images)");
+    }
+    if (lowResolution != null && lowResolution.dim(0) > 1 && lowResolution.dim(0) != n) {
+      throw new IllegalArgumentException(
+          "samples must equal the number of low-resolution images ("
+              + lowResolution.dim(0)
+              + "), but is: "
+              + n);
+    }
     if (mask != null && image == null) {
       throw new IllegalArgumentException(
           "mask needs the original image: call image(original, startIndex) as well");
@@ -535,7 +615,10 @@ public final class Pipeline {
         hybridBlur,
         thresholding,
         captureEvery,
-        progress);
+        progress,
+        stage,
+        lowResolution,
+        noiseLevel);
   }
 
   /**
@@ -571,7 +654,7 @@ public final class Pipeline {
    * @return a new builder
    */
   public static Pipeline toBuilder(Diffusion diffusion, Request request) {
-    Pipeline p = diffusion.pipeline();
+    Pipeline p = request.stage() == 2 ? diffusion.upscaler() : diffusion.pipeline();
     p.conditions = request.conditions();
     p.guidance = request.guidance();
     p.timesteps = request.timesteps();
@@ -587,6 +670,8 @@ public final class Pipeline {
     p.thresholding = request.thresholding();
     p.captureEvery = request.captureEvery();
     p.progress = request.progress();
+    p.lowResolution = request.lowResolution();
+    p.noiseLevel = request.noiseLevel();
     return p;
   }
 

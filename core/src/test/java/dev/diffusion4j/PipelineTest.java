@@ -358,11 +358,6 @@ class PipelineTest {
           }
 
           @Override
-          public Tensor unconditional() {
-            return inner.unconditional();
-          }
-
-          @Override
           public void close() {}
         };
     try (Diffusion d = Diffusion.of(counting, ConditionEncoder.digits())) {

@@ -56,15 +56,6 @@ public interface Denoiser extends AutoCloseable {
    */
   Prediction predict(Tensor sample, int[] timesteps, Tensor condition);
 
-  /**
-   * Returns the condition a model is given for the unconditional pass of classifier-free guidance
-   * (zeros for the MNIST class model; the empty prompt's embedding for IF).
-   *
-   * @return one unconditional condition of shape {@code [1, ...conditionShape()]}
-   * @throws IllegalStateException for an unconditional model
-   */
-  Tensor unconditional();
-
   /** Releases the model's sessions. Idempotent. */
   @Override
   void close();

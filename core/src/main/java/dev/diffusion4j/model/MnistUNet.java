@@ -151,14 +151,6 @@ public final class MnistUNet implements Denoiser {
   }
 
   @Override
-  public Tensor unconditional() {
-    if (!classConditioned) {
-      throw new IllegalStateException("the time-conditioned UNet has no condition");
-    }
-    return Tensor.zeros(1, NUM_CLASSES);
-  }
-
-  @Override
   public Prediction predict(Tensor sample, int[] timesteps, Tensor condition) {
     sample.requireRank(4, "sample");
     int b = sample.dim(0);

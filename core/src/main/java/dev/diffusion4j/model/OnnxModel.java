@@ -31,6 +31,8 @@ public class OnnxModel implements AutoCloseable {
   private final java.util.concurrent.locks.ReadWriteLock lock =
       new java.util.concurrent.locks.ReentrantReadWriteLock();
   private boolean closed;
+  private final java.util.concurrent.atomic.LongAdder runNanos =
+      new java.util.concurrent.atomic.LongAdder();
 
   /**
    * Opens a model and checks its contract.
@@ -168,6 +170,16 @@ public class OnnxModel implements AutoCloseable {
   }
 
   /**
+   * Returns the total time spent inside {@code OrtSession.run} by this model so far, over all
+   * threads (for measuring the library's own overhead).
+   *
+   * @return nanoseconds
+   */
+  public long runNanos() {
+    return runNanos.sum();
+  }
+
+  /**
    * Returns the element type of an input as the model declares it.
    *
    * @param name the input name
@@ -193,7 +205,9 @@ public class OnnxModel implements AutoCloseable {
       if (closed) {
         throw new IllegalStateException("model " + path.getFileName() + " is closed");
       }
+      long started = System.nanoTime();
       try (OrtSession.Result result = session.run(feeds)) {
+        runNanos.add(System.nanoTime() - started);
         OnnxValue value =
             result
                 .get(output)
