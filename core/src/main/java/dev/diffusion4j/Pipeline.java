@@ -219,6 +219,26 @@ public final class Pipeline {
   }
 
   /**
+   * Gives each sample its own condition; the number of samples becomes {@code conditions.size()}.
+   *
+   * @param conditions one condition per sample, at least one
+   * @return this builder
+   */
+  public Pipeline conditions(List<Condition> conditions) {
+    if (conditions == null || conditions.isEmpty()) {
+      throw new IllegalArgumentException(
+          "conditions must hold at least one condition, but is empty");
+    }
+    List<Condition> list = new ArrayList<>();
+    for (Condition c : conditions) {
+      list.add(checkCondition(c, "conditions"));
+    }
+    this.conditions = List.copyOf(list);
+    this.samples = conditions.size();
+    return this;
+  }
+
+  /**
    * Conditions every sample on one condition.
    *
    * @param condition the condition

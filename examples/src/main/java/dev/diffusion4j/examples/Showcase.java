@@ -36,6 +36,14 @@ final class Showcase implements Callable<Integer> {
   String device;
 
   @Option(
+      names = "--if-models",
+      description = "A DeepFloyd IF models folder: adds part A's sections on IF, and stage II.")
+  Path ifModels;
+
+  @Option(names = "--image", description = "The IF test image (default: a drawn scene).")
+  Path image;
+
+  @Option(
       names = "--models",
       description = "Folder of the MNIST models (default: testdata/models/mnist).")
   Path models;
@@ -47,7 +55,26 @@ final class Showcase implements Callable<Integer> {
           "DDPM steps for part B's sample grids (default ${DEFAULT-VALUE}; 300 is the full chain).")
   int sampleSteps;
 
-  /** The sections in the write-up's order. */
+  /** The sections in the write-up's order, with part A on IF first when IF models are given. */
+  static List<Section> sections(int sampleSteps, Path ifModels, Path image) {
+    List<Section> all = new ArrayList<>();
+    if (ifModels != null) {
+      for (Section s : sections(sampleSteps)) {
+        if (s instanceof PartASections.Technique t) {
+          t.ifModels = ifModels;
+          t.image = image;
+          all.add(t);
+        }
+      }
+      PartASections.Upscale up = new PartASections.Upscale();
+      up.ifModels = ifModels;
+      all.add(up);
+    }
+    all.addAll(sections(sampleSteps));
+    return all;
+  }
+
+  /** The MNIST sections in the write-up's order. */
   static List<Section> sections(int sampleSteps) {
     PartBSections.TimeSamples time = new PartBSections.TimeSamples();
     time.steps = sampleSteps;
@@ -82,7 +109,7 @@ final class Showcase implements Callable<Integer> {
     }
     SessionSettings settings = SessionSettings.on(Device.parse(device));
     Support.prepareOutput(out);
-    List<Section> sections = sections(sampleSteps);
+    List<Section> sections = sections(sampleSteps, ifModels, image);
     StringBuilder body = new StringBuilder();
     String part = "";
     long started = System.nanoTime();
@@ -104,12 +131,19 @@ final class Showcase implements Callable<Integer> {
       if (!s.part().equals(part)) {
         part = s.part();
         body.append(
-            part.equals("A")
-                ? "<h1>Part A &middot; the techniques, on the class-conditioned MNIST UNet</h1>\n"
-                    + "<p class=lead>Every technique of part A, run by the library on part B's"
-                    + " class-conditioned UNet with a digit as the condition and the study's settings"
-                    + " rescaled from T = 1000 to T = 300.</p>\n"
-                : "<h1>Part B &middot; UNets trained from scratch on MNIST</h1>\n");
+            switch (part) {
+              case "IF" ->
+                  "<h1>Part A &middot; on DeepFloyd IF</h1>\n<p class=lead>The study's techniques"
+                      + " on the IF models in <code>"
+                      + esc(String.valueOf(ifModels))
+                      + "</code>, with the study's prompts and settings.</p>\n";
+              case "A" ->
+                  "<h1>Part A &middot; the techniques, on the class-conditioned MNIST UNet</h1>\n"
+                      + "<p class=lead>Every technique of part A, run by the library on part B's"
+                      + " class-conditioned UNet with a digit as the condition and the study's"
+                      + " settings rescaled from T = 1000 to T = 300.</p>\n";
+              default -> "<h1>Part B &middot; UNets trained from scratch on MNIST</h1>\n";
+            });
       }
       body.append("<section id=s")
           .append(id)
@@ -193,6 +227,7 @@ final class Showcase implements Callable<Integer> {
     for (Section s : sections(300)) {
       out.add(s.getClass());
     }
+    out.add(PartASections.Upscale.class);
     return out;
   }
 }

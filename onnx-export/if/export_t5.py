@@ -1,0 +1,60 @@
+"""Exports IF's T5 v1.1 XXL text encoder to ONNX and writes the tokenizer.json the library's DJL tokenizer reads.
+
+    pip install "transformers>=4.38" sentencepiece protobuf onnx torch
+    python onnx-export/if/export_t5.py --repo DeepFloyd/IF-I-XL-v1.0 --out models/if
+
+The IF repositories ship only ``spiece.model`` (SentencePiece); the fast T5 tokenizer of transformers converts it to
+``tokenizer.json`` (a Unigram model). Writes ``text_encoder.onnx`` (``input_ids`` int64 [B, 77], ``attention_mask``
+int64 [B, 77] -> ``last_hidden_state`` [B, 77, 4096]; about 9.5 GB in fp16, as external data) and
+``tokenizer.json``. Without this encoder the library still runs every prompt that ``precompute_embeddings.py`` put in
+``embeddings.safetensors``.
+"""
+
+import argparse
+import os
+
+import torch
+
+
+class Encoder(torch.nn.Module):
+    def __init__(self, t5):
+        super().__init__()
+        self.t5 = t5
+
+    def forward(self, input_ids, attention_mask):
+        return self.t5(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--repo", default="DeepFloyd/IF-I-XL-v1.0")
+    p.add_argument("--out", required=True)
+    p.add_argument("--dtype", choices=["fp16", "fp32"], default="fp16")
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    args = p.parse_args()
+    from transformers import T5EncoderModel, T5TokenizerFast
+
+    os.makedirs(args.out, exist_ok=True)
+    tokenizer = T5TokenizerFast.from_pretrained(args.repo, subfolder="tokenizer")
+    tokenizer.backend_tokenizer.save(os.path.join(args.out, "tokenizer.json"))
+    dtype = torch.float16 if args.dtype == "fp16" else torch.float32
+    t5 = T5EncoderModel.from_pretrained(args.repo, subfolder="text_encoder", torch_dtype=dtype,
+                                        variant="fp16" if args.dtype == "fp16" else None).to(args.device).eval()
+    enc = tokenizer(["a photo of a dog", ""], padding="max_length", max_length=77, truncation=True,
+                    return_tensors="pt")
+    path = os.path.join(args.out, "text_encoder.onnx")
+    with torch.no_grad():
+        torch.onnx.export(Encoder(t5), (enc.input_ids.to(args.device), enc.attention_mask.to(args.device)), path,
+                          input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"],
+                          dynamic_axes={"input_ids": {0: "batch"}, "attention_mask": {0: "batch"},
+                                        "last_hidden_state": {0: "batch"}}, opset_version=17)
+    import onnx
+
+    model = onnx.load(path, load_external_data=True)
+    onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                    location="text_encoder.onnx.data", size_threshold=1024)
+    print("wrote", path, "and tokenizer.json")
+
+
+if __name__ == "__main__":
+    main()
