@@ -15,7 +15,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "diffusion4j examples 0.1.0-SNAPSHOT",
     description = "Runs the diffusion4j examples.",
-    subcommands = {Showcase.class, MnistSample.class, BlurBenchmark.class, MnistBenchmark.class})
+    subcommands = {
+      Showcase.class,
+      MnistSample.class,
+      DenoiserEvaluation.class,
+      BlurBenchmark.class,
+      MnistBenchmark.class
+    })
 public final class Main implements Runnable {
 
   /**
