@@ -1,0 +1,121 @@
+package dev.diffusion4j.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The example commands reject bad input before any model runs, naming parameter and value. */
+class CommandLineTest {
+
+  @TempDir Path dir;
+
+  private String run(String... args) {
+    CommandLine cmd = Main.commandLine();
+    StringWriter err = new StringWriter();
+    cmd.setErr(new PrintWriter(err));
+    int code = cmd.execute(args);
+    assertThat(code).as("exit code of %s", String.join(" ", args)).isNotZero();
+    return err.toString();
+  }
+
+  private String out() {
+    return dir.resolve("out").toString();
+  }
+
+  @Test
+  void badSamplerArgumentsAreNamed() {
+    assertThat(run("mnist-sample", "--model", "class", "--per-digit", "0", "--out", out()))
+        .contains("per-digit must be > 0, but is: 0");
+    assertThat(run("mnist-sample", "--model", "time", "--count", "-3", "--out", out()))
+        .contains("count must be > 0, but is: -3");
+    assertThat(
+            run(
+                "mnist-sample",
+                "--model",
+                "class",
+                "--per-digit",
+                "2",
+                "--guidance",
+                "-1",
+                "--out",
+                out()))
+        .contains("guidance must be >= 0, but is: -1.0");
+    assertThat(
+            run(
+                "mnist-sample",
+                "--model",
+                "class",
+                "--per-digit",
+                "2",
+                "--steps",
+                "301",
+                "--out",
+                out()))
+        .contains("steps must be in [1, 300], but is: 301");
+    assertThat(
+            run(
+                "mnist-sample",
+                "--model",
+                "class",
+                "--per-digit",
+                "2",
+                "--steps",
+                "0",
+                "--out",
+                out()))
+        .contains("steps must be in [1, 300], but is: 0");
+    assertThat(run("mnist-sample", "--model", "dragon", "--count", "2", "--out", out()))
+        .contains("model must be class or time, but is: dragon");
+    assertThat(run("mnist-anagram", "--upright", "12", "--out", out()))
+        .contains("upright must be a digit in [0, 9], but is: 12");
+    assertThat(run("mnist-anagram", "--view", "mirror", "--out", out()))
+        .contains("view must be one of flip, rot90, rot180, rot270, but is: mirror");
+    assertThat(run("mnist-hybrid", "--high", "-1", "--out", out()))
+        .contains("high must be a digit in [0, 9], but is: -1");
+    assertThat(Files.exists(dir.resolve("out"))).isFalse();
+  }
+
+  @Test
+  void anOutputFolderThatCannotBeWrittenIsReportedBeforeSampling() throws Exception {
+    Path file = Files.writeString(dir.resolve("a-file"), "not a folder");
+    String err =
+        run(
+            "mnist-sample",
+            "--model",
+            "class",
+            "--per-digit",
+            "1",
+            "--steps",
+            "1",
+            "--out",
+            file.resolve("samples").toString(),
+            "--model-file",
+            dir.resolve("missing.onnx").toString());
+    assertThat(err).contains("out folder cannot be written: " + file.resolve("samples"));
+  }
+
+  @Test
+  void aMissingModelFileIsNamed() {
+    Path missing = dir.resolve("missing.onnx");
+    String err =
+        run(
+            "mnist-sample",
+            "--model",
+            "time",
+            "--count",
+            "1",
+            "--steps",
+            "1",
+            "--out",
+            out(),
+            "--model-file",
+            missing.toString());
+    assertThat(err).contains("model file does not exist: " + missing);
+  }
+}
