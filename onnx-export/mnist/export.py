@@ -166,6 +166,17 @@ def main():
     if args.evaluation:
         with open(args.evaluation) as f:
             card["evaluation"] = json.load(f)
+    # the training record beside the model: the loss curve and the figure of this epoch
+    import shutil
+
+    figures = []
+    for src, dst in [("loss.csv", f"{args.model}-loss.csv"), ("loss.png", f"{args.model}-loss.png"),
+                     (f"denoised_epoch{args.epoch}.png", f"{name}-denoised.png"),
+                     (f"samples_epoch{args.epoch}.png", f"{name}-samples.png")]:
+        if os.path.exists(os.path.join(run, src)):
+            shutil.copyfile(os.path.join(run, src), os.path.join(args.out, dst))
+            figures.append(dst)
+    card["training_figures"] = figures
     with open(os.path.join(args.out, name + ".json"), "w") as f:
         json.dump(card, f, indent=2)
     print(f"wrote {onnx_path} ({os.path.getsize(onnx_path) / 1e6:.1f} MB) and {name}.json")

@@ -60,6 +60,21 @@ final class PartASections {
 
     abstract String describe(boolean deepFloyd);
 
+    /** Runs {@code generate} on the MNIST study and writes {@code DIR/<prefix><i>.png}. */
+    int writeEach(String prefix, java.util.function.Function<Study, Tensor> generate) {
+      Study s = Study.mnist(context(out));
+      try {
+        Tensor x = generate.apply(s);
+        for (int i = 0; i < x.dim(0); i++) {
+          Images.write(x, i, s.range, out.resolve(prefix + i + ".png"));
+        }
+        System.out.println("wrote " + x.dim(0) + " images to " + out);
+      } finally {
+        s.diffusion.close();
+      }
+      return 0;
+    }
+
     static int scale(Study s) {
       return s.isIf() ? 3 : 4;
     }
@@ -525,28 +540,19 @@ final class PartASections {
       if (ifModels != null) {
         return super.call();
       }
-      Context ctx = context(out);
-      Study s = Study.mnist(ctx);
-      try {
-        Tensor x =
-            s.diffusion
-                .pipeline()
-                .label(upright)
-                .anagram(Condition.label(other), View.named(view))
-                .guidance(s.guidance)
-                .timesteps(s.strided)
-                .samples(count)
-                .seed(ctx.seed)
-                .generate()
-                .images();
-        for (int i = 0; i < count; i++) {
-          Images.write(x, i, s.range, out.resolve("anagram_" + i + ".png"));
-        }
-      } finally {
-        s.diffusion.close();
-      }
-      System.out.println("wrote " + count + " anagrams to " + out);
-      return 0;
+      return writeEach(
+          "anagram_",
+          s ->
+              s.diffusion
+                  .pipeline()
+                  .label(upright)
+                  .anagram(Condition.label(other), View.named(view))
+                  .guidance(s.guidance)
+                  .timesteps(s.strided)
+                  .samples(count)
+                  .seed(seed)
+                  .generate()
+                  .images());
     }
 
     @Override
@@ -639,28 +645,19 @@ final class PartASections {
       if (ifModels != null) {
         return super.call();
       }
-      Context ctx = context(out);
-      Study s = Study.mnist(ctx);
-      try {
-        Tensor x =
-            s.diffusion
-                .pipeline()
-                .label(low)
-                .hybrid(Condition.label(high))
-                .guidance(s.guidance)
-                .timesteps(s.strided)
-                .samples(count)
-                .seed(ctx.seed)
-                .generate()
-                .images();
-        for (int i = 0; i < count; i++) {
-          Images.write(x, i, s.range, out.resolve("hybrid_" + i + ".png"));
-        }
-      } finally {
-        s.diffusion.close();
-      }
-      System.out.println("wrote " + count + " hybrids to " + out);
-      return 0;
+      return writeEach(
+          "hybrid_",
+          s ->
+              s.diffusion
+                  .pipeline()
+                  .label(low)
+                  .hybrid(Condition.label(high))
+                  .guidance(s.guidance)
+                  .timesteps(s.strided)
+                  .samples(count)
+                  .seed(seed)
+                  .generate()
+                  .images());
     }
 
     @Override

@@ -4,7 +4,6 @@ import dev.diffusion4j.Diffusion;
 import dev.diffusion4j.Generation;
 import dev.diffusion4j.image.AnimatedGif;
 import dev.diffusion4j.image.ImageGrid;
-import dev.diffusion4j.image.Images;
 import dev.diffusion4j.image.ValueRange;
 import dev.diffusion4j.model.MnistDenoiser;
 import dev.diffusion4j.noise.NoiseSource;
@@ -351,13 +350,6 @@ final class PartBSections {
                 "sampling_strip.png",
                 "The same frames as rows, top (pure noise) to bottom (t = 0)."));
       }
-    }
-  }
-
-  /** Writes one PNG per sample; used by tests and other tools. */
-  static void writeEach(Tensor images, Path dir, String prefix) {
-    for (int i = 0; i < images.dim(0); i++) {
-      Images.write(images, i, R, dir.resolve(prefix + i + ".png"));
     }
   }
 }
