@@ -167,6 +167,18 @@ class DeepFloydStandInTest {
             .generate();
     assertThat(big.images().shape()).containsExactly(1, 3, 256, 256);
     assertThat(Double.isFinite(big.images().mean())).isTrue();
+    Generation hybrid =
+        diffusion
+            .upscaler()
+            .prompt("a lithograph of a skull")
+            .hybrid(Condition.prompt("a lithograph of waterfalls"))
+            .timesteps(Timesteps.of(980, 490, 0))
+            .lowResolution(small.images())
+            .seed(3)
+            .generate();
+    assertThat(hybrid.images().shape()).containsExactly(1, 3, 256, 256);
+    assertThat(hybrid.request().hybridBlur().kernelSize()).isEqualTo(133);
+    assertThat(Double.isFinite(hybrid.images().mean())).isTrue();
   }
 
   @Test
