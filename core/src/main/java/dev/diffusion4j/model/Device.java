@@ -11,7 +11,7 @@ import java.lang.System.Logger.Level;
  * <ul>
  *   <li>{@link #auto()}: tries CUDA device 0; when the CUDA provider cannot be loaded (no GPU, or
  *       CUDA 12 / cuDNN 9 not on the library path, or the CPU-only ONNX Runtime artifact), logs one
- *       line and runs on the CPU. The default.
+ *       line (once per process) and runs on the CPU. The default.
  *   <li>{@link #cuda(int)}: CUDA only; fails with a {@link dev.diffusion4j.DiffusionException}
  *       naming the requirement when the provider cannot be loaded.
  *   <li>{@link #cpu()}: the CPU only.
@@ -30,6 +30,8 @@ import java.lang.System.Logger.Level;
 public final class Device {
 
   private static final System.Logger LOG = System.getLogger(Device.class.getName());
+  private static final java.util.concurrent.atomic.AtomicBoolean FALLBACK_LOGGED =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private enum Kind {
     AUTO,
@@ -134,10 +136,12 @@ public final class Device {
                 + e.getMessage(),
             e);
       }
-      LOG.log(
-          Level.INFO,
-          "CUDA is not available ({0}); running on the CPU",
-          String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+      if (FALLBACK_LOGGED.compareAndSet(false, true)) { // one line per process, not per session
+        LOG.log(
+            Level.INFO,
+            "CUDA is not available ({0}); running on the CPU",
+            String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+      }
       return false;
     }
   }
