@@ -62,13 +62,13 @@ final class PartASections {
 
     /** Runs {@code generate} on the MNIST study and writes {@code DIR/<prefix><i>.png}. */
     int writeEach(String prefix, java.util.function.Function<Study, Tensor> generate) {
-      Study s = Study.mnist(context(out));
+      Study s = Study.mnist(context(run.out));
       try {
         Tensor x = generate.apply(s);
         for (int i = 0; i < x.dim(0); i++) {
-          Images.write(x, i, s.range, out.resolve(prefix + i + ".png"));
+          Images.write(x, i, s.range, run.out.resolve(prefix + i + ".png"));
         }
-        System.out.println("wrote " + x.dim(0) + " images to " + out);
+        System.out.println("wrote " + x.dim(0) + " images to " + run.out);
       } finally {
         s.diffusion.close();
       }
@@ -550,7 +550,7 @@ final class PartASections {
                   .guidance(s.guidance)
                   .timesteps(s.strided)
                   .samples(count)
-                  .seed(seed)
+                  .seed(run.seed)
                   .generate()
                   .images());
     }
@@ -655,7 +655,7 @@ final class PartASections {
                   .guidance(s.guidance)
                   .timesteps(s.strided)
                   .samples(count)
-                  .seed(seed)
+                  .seed(run.seed)
                   .generate()
                   .images());
     }

@@ -1,11 +1,9 @@
 package dev.diffusion4j.examples;
 
-import dev.diffusion4j.model.Device;
-import dev.diffusion4j.model.SessionSettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * One section of the study: a subcommand on its own, and a part of the showcase. A section writes
@@ -13,22 +11,7 @@ import picocli.CommandLine.Option;
  */
 abstract class Section implements Callable<Integer> {
 
-  @Option(names = "--out", required = true, description = "Output folder.")
-  Path out;
-
-  @Option(names = "--seed", defaultValue = "180", description = "Seed (default ${DEFAULT-VALUE}).")
-  long seed;
-
-  @Option(
-      names = "--device",
-      defaultValue = "auto",
-      description = "auto, cpu, cuda or cuda:N (default ${DEFAULT-VALUE}).")
-  String device;
-
-  @Option(
-      names = "--models",
-      description = "Folder of the MNIST models (default: testdata/models/mnist).")
-  Path models;
+  @Mixin RunOptions run = new RunOptions();
 
   /** The section's title in the gallery. */
   abstract String title();
@@ -43,16 +26,14 @@ abstract class Section implements Callable<Integer> {
   abstract List<Figure> render(Context ctx);
 
   Context context(Path dir) {
-    Path m = models != null ? models : Support.testdata("models/mnist");
-    return new Context(
-        Support.prepareOutput(dir), seed, SessionSettings.on(Device.parse(device)), m);
+    return run.context(dir, run.settings());
   }
 
   @Override
   public Integer call() {
-    Context ctx = context(out);
+    Context ctx = context(run.out);
     for (Figure f : render(ctx)) {
-      System.out.println(out.resolve(f.file()) + ": " + f.caption());
+      System.out.println(run.out.resolve(f.file()) + ": " + f.caption());
     }
     return 0;
   }

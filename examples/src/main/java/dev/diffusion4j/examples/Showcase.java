@@ -1,6 +1,5 @@
 package dev.diffusion4j.examples;
 
-import dev.diffusion4j.model.Device;
 import dev.diffusion4j.model.SessionSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,17 +23,7 @@ import picocli.CommandLine.Option;
     description = "Runs every section of the study and writes DIR/index.html.")
 final class Showcase implements Callable<Integer> {
 
-  @Option(names = "--out", required = true, description = "Output folder.")
-  Path out;
-
-  @Option(names = "--seed", defaultValue = "180", description = "Seed (default ${DEFAULT-VALUE}).")
-  long seed;
-
-  @Option(
-      names = "--device",
-      defaultValue = "auto",
-      description = "auto, cpu, cuda or cuda:N (default ${DEFAULT-VALUE}).")
-  String device;
+  @Mixin RunOptions run = new RunOptions();
 
   @Option(
       names = "--if-models",
@@ -42,11 +32,6 @@ final class Showcase implements Callable<Integer> {
 
   @Option(names = "--image", description = "The IF test image (default: a drawn scene).")
   Path image;
-
-  @Option(
-      names = "--models",
-      description = "Folder of the MNIST models (default: testdata/models/mnist).")
-  Path models;
 
   @Option(
       names = "--sample-steps",
@@ -107,8 +92,8 @@ final class Showcase implements Callable<Integer> {
       throw new IllegalArgumentException(
           "sample-steps must be in [1, 300], but is: " + sampleSteps);
     }
-    SessionSettings settings = SessionSettings.on(Device.parse(device));
-    Support.prepareOutput(out);
+    SessionSettings settings = run.settings();
+    Support.prepareOutput(run.out);
     List<Section> sections = sections(sampleSteps, ifModels, image);
     StringBuilder body = new StringBuilder();
     String part = "";
@@ -118,13 +103,8 @@ final class Showcase implements Callable<Integer> {
       String id = String.format(Locale.ROOT, "%02d", i + 1);
       System.err.printf(Locale.ROOT, "[%d/%d] %s ... ", i + 1, sections.size(), s.title());
       long t0 = System.nanoTime();
-      Path dir = out.resolve(id);
-      Context ctx =
-          new Context(
-              Support.prepareOutput(dir),
-              seed,
-              settings,
-              models != null ? models : Support.testdata("models/mnist"));
+      Path dir = run.out.resolve(id);
+      Context ctx = run.context(dir, settings);
       List<Figure> figures = s.render(ctx);
       double secs = (System.nanoTime() - t0) / 1e9;
       System.err.printf(Locale.ROOT, "%.1f s%n", secs);
@@ -177,7 +157,7 @@ final class Showcase implements Callable<Integer> {
     System.out.printf(
         Locale.ROOT,
         "wrote %s (%d sections, %.0f s)%n",
-        out.resolve("index.html"),
+        run.out.resolve("index.html"),
         sections.size(),
         total);
     return 0;
@@ -209,9 +189,9 @@ final class Showcase implements Callable<Integer> {
         %s
         </body></html>
         """
-            .formatted(seed, seconds, body);
+            .formatted(run.seed, seconds, body);
     try {
-      Files.writeString(out.resolve("index.html"), html);
+      Files.writeString(run.out.resolve("index.html"), html);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,0 +1,40 @@
+package dev.diffusion4j.examples;
+
+import dev.diffusion4j.model.Device;
+import dev.diffusion4j.model.SessionSettings;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The options every section and the showcase share: where to write, the seed, device, models. */
+final class RunOptions {
+
+  @Option(names = "--out", required = true, description = "Output folder.")
+  Path out;
+
+  @Option(names = "--seed", defaultValue = "180", description = "Seed (default ${DEFAULT-VALUE}).")
+  long seed = 180;
+
+  @Option(
+      names = "--device",
+      defaultValue = "auto",
+      description = "auto, cpu, cuda or cuda:N (default ${DEFAULT-VALUE}).")
+  String device = "auto";
+
+  @Option(
+      names = "--models",
+      description = "Folder of the MNIST models (default: testdata/models/mnist).")
+  Path models;
+
+  SessionSettings settings() {
+    return SessionSettings.on(Device.parse(device));
+  }
+
+  Path modelsDir() {
+    return models != null ? models : Support.testdata("models/mnist");
+  }
+
+  /** A context writing into {@code dir}, created and checked for writing first. */
+  Context context(Path dir, SessionSettings settings) {
+    return new Context(Support.prepareOutput(dir), seed, settings, modelsDir());
+  }
+}
