@@ -48,6 +48,10 @@ def parse_args():
     p.add_argument("--epochs", type=int)
     p.add_argument("--lr", type=float)
     p.add_argument("--snapshots", help="comma-separated epochs whose weights and figures are kept")
+    p.add_argument("--accumulate", type=int, default=1,
+                   help="split each batch into this many micro-batches whose gradients add up (same step, less memory)")
+    p.add_argument("--bf16", action="store_true",
+                   help="bfloat16 autocast for the forward pass (weights, optimizer and loss stay float32)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=max(1, os.cpu_count() or 1))
     p.add_argument("--checkpoint-every", type=int, default=20, help="batches between checkpoints")
@@ -67,16 +71,16 @@ def one_hot(labels, num_classes=10):
 def loss_for(model, args, x0, labels, gen, abar):
     if args.model == "denoiser":
         z = x0 + args.sigma * torch.randn(x0.shape, generator=gen)
-        return F.mse_loss(model(z), x0)
+        return F.mse_loss(model(z).float(), x0)
     t = torch.randint(1, ddpm.T + 1, (x0.shape[0],), generator=gen)
     eps = torch.randn(x0.shape, generator=gen)
     x_t = ddpm.noise(x0, t, eps, abar)
     t_norm = t.float() / ddpm.T
     if args.model == "time":
-        return F.mse_loss(model(x_t, t_norm), eps)
+        return F.mse_loss(model(x_t, t_norm).float(), eps)
     c = one_hot(labels)
     keep = (torch.rand(x0.shape[0], generator=gen) >= args.p_uncond).float()[:, None]
-    return F.mse_loss(model(x_t, t_norm, c * keep), eps)
+    return F.mse_loss(model(x_t, t_norm, c * keep).float(), eps)
 
 
 def grid(images, rows, cols, path):
@@ -184,6 +188,7 @@ def main():
         torch.save(state, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
 
+    abar = ddpm.schedule()[2]
     started = time.time()
     model.train()
     while epoch < args.epochs:
@@ -191,17 +196,21 @@ def main():
         with open(loss_path, "a") as log:
             while batch_index < batches_per_epoch:
                 idx = order[batch_index * args.batch : (batch_index + 1) * args.batch]
-                loss = loss_for(model, args, train_x[idx], train_y[idx], gen, ddpm.schedule()[2])
                 opt.zero_grad()
-                loss.backward()
+                loss = 0.0
+                for part in idx.chunk(args.accumulate):
+                    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                        part_loss = loss_for(model, args, train_x[part], train_y[part], gen, abar)
+                    (part_loss * (len(part) / len(idx))).backward()
+                    loss += part_loss.item() * len(part) / len(idx)
                 opt.step()
                 step = epoch * batches_per_epoch + batch_index
-                log.write(f"{epoch + 1},{step},{loss.item():.6f}\n")
+                log.write(f"{epoch + 1},{step},{loss:.6f}\n")
                 batch_index += 1
                 if batch_index % 10 == 0:
                     log.flush()
                     print(f"epoch {epoch + 1}/{args.epochs} batch {batch_index}/{batches_per_epoch} "
-                          f"loss {loss.item():.5f} ({time.time() - started:.0f} s)", flush=True)
+                          f"loss {loss:.5f} ({time.time() - started:.0f} s)", flush=True)
                 if batch_index % args.checkpoint_every == 0 and batch_index < batches_per_epoch:
                     log.flush()
                     save_checkpoint()

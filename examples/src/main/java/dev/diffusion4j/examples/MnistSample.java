@@ -71,6 +71,12 @@ final class MnistSample implements Callable<Integer> {
   Path modelFile;
 
   @Option(
+      names = "--threads",
+      defaultValue = "0",
+      description = "Threads ONNX Runtime may use per operator; 0 lets it choose (default).")
+  int threads;
+
+  @Option(
       names = "--device",
       defaultValue = "auto",
       description = "auto, cpu, cuda or cuda:N (default ${DEFAULT-VALUE}).")
@@ -109,11 +115,15 @@ final class MnistSample implements Callable<Integer> {
     if (steps < 1 || steps > 300) {
       throw new IllegalArgumentException("steps must be in [1, 300], but is: " + steps);
     }
+    if (threads < 0) {
+      throw new IllegalArgumentException("threads must be >= 0, but is: " + threads);
+    }
     Device dev = Device.parse(device);
     Support.prepareOutput(out);
     Path file = modelFile != null ? modelFile : Support.mnistModel(model, epoch);
 
-    try (Diffusion diffusion = Diffusion.mnist(file, SessionSettings.on(dev))) {
+    try (Diffusion diffusion =
+        Diffusion.mnist(file, SessionSettings.on(dev).withIntraOpThreads(threads))) {
       Support.ProgressBar bar =
           new Support.ProgressBar(String.format("%s model, %d samples", model, total));
       int chunks = (total + CHUNK - 1) / CHUNK;
