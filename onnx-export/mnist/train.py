@@ -15,9 +15,16 @@ Writes, under ``--out`` (default ``onnx-export/mnist/runs/<model>``):
 * the figures the study shows during training: ``denoised_epoch<N>.png`` (held-out digits: clean, noised at
   sigma 0.5, denoised) for the denoiser, ``samples_epoch<N>.png`` for the DDPMs (4 per digit for the class model).
 * ``settings.json``: the settings used and the final loss.
+
+``--workers W`` trains with W data-parallel processes on this machine (each takes 1/W of every batch and
+``--threads / W`` threads; gradients are averaged, so it is one optimizer step per batch as with one process).
+``--ema R`` also keeps an exponential moving average of the weights (decay R, with the usual warm-up
+``min(R, (1 + n) / (10 + n))`` at step n); snapshots then also hold ``epoch<N>_ema.pt`` and the figures use it.
 """
 
 import argparse
+import contextlib
+import copy
 import csv
 import json
 import os
@@ -25,6 +32,8 @@ import time
 
 import numpy as np
 import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
 import torch.nn.functional as F
 
 import data as mnist_data
@@ -52,6 +61,10 @@ def parse_args():
                    help="split each batch into this many micro-batches whose gradients add up (same step, less memory)")
     p.add_argument("--bf16", action="store_true",
                    help="bfloat16 autocast for the forward pass (weights, optimizer and loss stay float32)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="data-parallel training processes; each takes 1/W of every batch (BatchNorm over that share)")
+    p.add_argument("--ema", type=float, default=0.0,
+                   help="decay of an exponential moving average of the weights (e.g. 0.999); 0 = none")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=max(1, os.cpu_count() or 1))
     p.add_argument("--checkpoint-every", type=int, default=20, help="batches between checkpoints")
@@ -60,7 +73,11 @@ def parse_args():
     for key, value in DEFAULTS[args.model].items():
         if getattr(args, key, None) is None:
             setattr(args, key, value)
-    args.out = args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs", args.model)
+    if args.workers < 1 or args.batch % (args.workers * args.accumulate):
+        p.error(f"--batch {args.batch} must split evenly into --workers {args.workers} x --accumulate {args.accumulate}")
+    if not 0.0 <= args.ema < 1.0:
+        p.error(f"--ema {args.ema}: expected a decay in [0, 1)")
+    args.out = os.path.abspath(args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs", args.model))
     return args
 
 
@@ -143,8 +160,23 @@ def plot_loss(args):
 
 def main():
     args = parse_args()
-    torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
+    if args.workers == 1:
+        train(0, args)
+    else:
+        rendezvous = os.path.join(args.out, ".rendezvous")
+        if os.path.exists(rendezvous):
+            os.remove(rendezvous)
+        mp.spawn(train, args=(args,), nprocs=args.workers)
+
+
+def train(rank, args):
+    world = args.workers
+    torch.set_num_threads(max(1, args.threads // world))
+    if world > 1:
+        dist.init_process_group("gloo", init_method="file://" + os.path.join(args.out, ".rendezvous"),
+                                rank=rank, world_size=world)
+    lead = rank == 0
     images, labels = mnist_data.load(args.data)
     (train_x, train_y), heldout = mnist_data.split(images, labels)
     train_x = torch.from_numpy(train_x).float()[:, None] / 255.0
@@ -155,21 +187,29 @@ def main():
 
     torch.manual_seed(args.seed)
     model = unet.build(args.model, args.hidden)
+    ema = copy.deepcopy(model).eval() if args.ema else None
+    net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     gamma = 0.1 ** (1.0 / args.epochs) if args.decay else 1.0
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=gamma)
-    gen = torch.Generator().manual_seed(args.seed + 1)
-    epoch, batch_index = 0, 0
+    gen = torch.Generator().manual_seed(args.seed + 1 + 7919 * rank)
+    epoch, batch_index, updates = 0, 0, 0
 
     ckpt_path = os.path.join(args.out, "checkpoint.pt")
     loss_path = os.path.join(args.out, "loss.csv")
     if os.path.exists(ckpt_path):
         ckpt = torch.load(ckpt_path)
+        if ckpt.get("workers", 1) != world:
+            raise SystemExit(f"{ckpt_path} was written by --workers {ckpt.get('workers', 1)}; resume with the same")
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
         sched.load_state_dict(ckpt["scheduler"])
-        gen.set_state(ckpt["generator"])
+        gen.set_state(ckpt["generators"][rank] if "generators" in ckpt else ckpt["generator"])
         epoch, batch_index = ckpt["epoch"], ckpt["batch_index"]
+        updates = ckpt.get("updates", epoch * batches_per_epoch + batch_index)
+        if ema is not None:
+            ema.load_state_dict(ckpt["ema"])
+    if os.path.exists(ckpt_path) and lead:
         # drop loss rows written after the checkpoint
         with open(loss_path) as f:
             rows = [r for r in csv.DictReader(f) if int(r["step"]) < epoch * batches_per_epoch + batch_index]
@@ -178,13 +218,20 @@ def main():
             w.writeheader()
             w.writerows(rows)
         print(f"resuming {args.model} at epoch {epoch + 1}, batch {batch_index}", flush=True)
-    else:
+    elif lead:
         with open(loss_path, "w") as f:
             f.write("epoch,step,loss\n")
 
     def save_checkpoint():
+        generators = [gen.get_state()]
+        if world > 1:
+            generators = [None] * world
+            dist.all_gather_object(generators, gen.get_state())
+        if not lead:
+            return
         state = dict(model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(),
-                     generator=gen.get_state(), epoch=epoch, batch_index=batch_index)
+                     generators=generators, epoch=epoch, batch_index=batch_index, updates=updates, workers=world,
+                     ema=ema.state_dict() if ema is not None else None)
         torch.save(state, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
 
@@ -193,40 +240,67 @@ def main():
     model.train()
     while epoch < args.epochs:
         order = torch.randperm(n, generator=torch.Generator().manual_seed(args.seed * 1000 + epoch))
-        with open(loss_path, "a") as log:
+        with open(loss_path if lead else os.devnull, "a") as log:
             while batch_index < batches_per_epoch:
                 idx = order[batch_index * args.batch : (batch_index + 1) * args.batch]
+                idx = idx.tensor_split(world)[rank]
                 opt.zero_grad()
                 loss = 0.0
-                for part in idx.chunk(args.accumulate):
-                    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-                        part_loss = loss_for(model, args, train_x[part], train_y[part], gen, abar)
-                    (part_loss * (len(part) / len(idx))).backward()
+                parts = idx.tensor_split(args.accumulate)
+                for i, part in enumerate(parts):
+                    sync = net.no_sync() if world > 1 and i < len(parts) - 1 else contextlib.nullcontext()
+                    with sync:
+                        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                            part_loss = loss_for(net, args, train_x[part], train_y[part], gen, abar)
+                        (part_loss * (len(part) / len(idx))).backward()
                     loss += part_loss.item() * len(part) / len(idx)
                 opt.step()
+                updates += 1
+                if ema is not None:
+                    decay = min(args.ema, (1 + updates) / (10 + updates))
+                    with torch.no_grad():
+                        for e, m in zip(ema.state_dict().values(), model.state_dict().values()):
+                            if e.dtype.is_floating_point:
+                                e.mul_(decay).add_(m, alpha=1 - decay)
+                            else:
+                                e.copy_(m)
+                if world > 1:
+                    mean = torch.tensor([loss])
+                    dist.all_reduce(mean)
+                    loss = mean.item() / world
                 step = epoch * batches_per_epoch + batch_index
                 log.write(f"{epoch + 1},{step},{loss:.6f}\n")
                 batch_index += 1
-                if batch_index % 10 == 0:
+                if batch_index % 10 == 0 and lead:
                     log.flush()
                     print(f"epoch {epoch + 1}/{args.epochs} batch {batch_index}/{batches_per_epoch} "
                           f"loss {loss:.5f} ({time.time() - started:.0f} s)", flush=True)
                 if batch_index % args.checkpoint_every == 0 and batch_index < batches_per_epoch:
                     log.flush()
                     save_checkpoint()
-                    if args.max_minutes and time.time() - started > 60 * args.max_minutes:
-                        print("time limit reached; checkpointed, rerun the same command to resume", flush=True)
+                    stop = torch.tensor([float(args.max_minutes and time.time() - started > 60 * args.max_minutes)])
+                    if world > 1:
+                        dist.broadcast(stop, 0)  # every process stops at the same batch
+                    if stop.item():
+                        if lead:
+                            print("time limit reached; checkpointed, rerun the same command to resume", flush=True)
                         return
         sched.step()
         epoch, batch_index = epoch + 1, 0
-        if epoch in snapshots:
+        if epoch in snapshots and lead:
             torch.save(model.state_dict(), os.path.join(args.out, f"epoch{epoch}.pt"))
-            figure(model, args, epoch, heldout)
+            if ema is not None:
+                torch.save(ema.state_dict(), os.path.join(args.out, f"epoch{epoch}_ema.pt"))
+            figure(ema if ema is not None else model, args, epoch, heldout)
         save_checkpoint()
-        plot_loss(args)
+        if lead:
+            plot_loss(args)
+    if not lead:
+        return
     with open(loss_path) as f:
         last = [float(r["loss"]) for r in csv.DictReader(f)][-batches_per_epoch:]
     settings = {k: v for k, v in vars(args).items() if k not in ("data", "out", "threads", "max_minutes")}
+    settings.update(batchnorm_batch=args.batch // (args.workers * args.accumulate))
     settings.update(train_digits=n, final_epoch_mean_loss=float(np.mean(last)))
     with open(os.path.join(args.out, "settings.json"), "w") as f:
         json.dump(settings, f, indent=2)
