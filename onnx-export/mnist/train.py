@@ -47,6 +47,10 @@ DEFAULTS = {
 }
 
 
+# settings a checkpoint must share with the command that resumes it
+RESUME_KEYS = ("model", "hidden", "batch", "epochs", "lr", "accumulate", "bf16", "workers", "ema", "seed")
+
+
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, choices=sorted(DEFAULTS))
@@ -199,8 +203,11 @@ def train(rank, args):
     loss_path = os.path.join(args.out, "loss.csv")
     if os.path.exists(ckpt_path):
         ckpt = torch.load(ckpt_path)
-        if ckpt.get("workers", 1) != world:
-            raise SystemExit(f"{ckpt_path} was written by --workers {ckpt.get('workers', 1)}; resume with the same")
+        for key in RESUME_KEYS:
+            if key in ckpt.get("settings", {}) and ckpt["settings"][key] != getattr(args, key):
+                raise SystemExit(f"{ckpt_path} belongs to a run with --{key.replace('_', '-')} "
+                                 f"{ckpt['settings'][key]}, not {getattr(args, key)}: resume it with the same "
+                                 f"settings, or give this run its own --out")
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
         sched.load_state_dict(ckpt["scheduler"])
@@ -230,7 +237,8 @@ def train(rank, args):
         if not lead:
             return
         state = dict(model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(),
-                     generators=generators, epoch=epoch, batch_index=batch_index, updates=updates, workers=world,
+                     generators=generators, epoch=epoch, batch_index=batch_index, updates=updates,
+                     settings={key: getattr(args, key) for key in RESUME_KEYS},
                      ema=ema.state_dict() if ema is not None else None)
         torch.save(state, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
