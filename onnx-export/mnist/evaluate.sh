@@ -2,6 +2,7 @@
 # Measures the quality figures of the shipped MNIST models through the Java samplers:
 #   class model: share of samples classified as the requested digit (guidance 5, 300 steps)
 #   time model:  share of samples the classifier assigns to a digit with confidence > 0.9, digits present
+#                (time-epoch60, the default of mnist-sample --model time)
 #   denoiser:    MSE at sigma = 0.5 on the 1,000 held-out digits against the best Gaussian blur
 # Usage: onnx-export/mnist/evaluate.sh [PER_DIGIT=100] [TIME_COUNT=500] [OUT=target/evaluation]
 # THREADS=N limits ONNX Runtime to N threads per operator (default: it chooses).
@@ -18,4 +19,4 @@ java -jar "$jar" mnist-sample --model class --per-digit "$per_digit" --guidance 
 java -jar "$jar" mnist-sample --model time --count "$time_count" --steps 300 --seed 1 --threads "${THREADS:-0}" --out "$out/time"
 $py onnx-export/mnist/classifier.py eval --class-dir "$out/class" --json "$out/class.json"
 $py onnx-export/mnist/classifier.py eval --time-dir "$out/time" --json "$out/time.json"
-java -jar "$jar" mnist-evaluate-denoiser --epoch 5 | tee "$out/denoiser.json"
+java -jar "$jar" mnist-evaluate-denoiser --epoch 10 | tee "$out/denoiser.json"

@@ -34,7 +34,7 @@ class ModelCardTest {
               .filter(p -> p.getFileName().toString().matches("[a-z]+-epoch\\d+\\.json"))
               .sorted()
               .toList();
-      assertThat(cards).as("model cards in testdata/models/mnist").hasSize(7);
+      assertThat(cards).as("model cards in testdata/models/mnist").hasSize(8);
       return cards.stream();
     }
   }

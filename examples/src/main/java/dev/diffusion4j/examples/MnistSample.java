@@ -63,9 +63,9 @@ final class MnistSample implements Callable<Integer> {
 
   @Option(
       names = "--epoch",
-      defaultValue = "20",
-      description = "Which shipped checkpoint to use (default ${DEFAULT-VALUE}).")
-  int epoch;
+      description =
+          "Which shipped checkpoint to use: 5 or 20 (both models), 60 (time; default for time, 20 for class).")
+  Integer epoch;
 
   @Option(names = "--model-file", description = "An .onnx file to use instead of the shipped one.")
   Path modelFile;
@@ -120,7 +120,8 @@ final class MnistSample implements Callable<Integer> {
     }
     Device dev = Device.parse(device);
     Support.prepareOutput(out);
-    Path file = modelFile != null ? modelFile : Support.mnistModel(model, epoch);
+    int checkpoint = epoch != null ? epoch : Support.defaultEpoch(model);
+    Path file = modelFile != null ? modelFile : Support.mnistModel(model, checkpoint);
 
     try (Diffusion diffusion =
         Diffusion.mnist(file, SessionSettings.on(dev).withIntraOpThreads(threads))) {

@@ -191,7 +191,10 @@ final class PartBSections {
     }
   }
 
-  /** Grids of samples from the time- or class-conditioned UNet after epochs 5 and 20. */
+  /**
+   * Grids of samples from the time- or class-conditioned UNet after epochs 5 and 20 (and later
+   * ones).
+   */
   abstract static class Samples extends Section {
     @Option(
         names = "--steps",
@@ -201,6 +204,18 @@ final class PartBSections {
 
     abstract String kind();
 
+    /** The shipped checkpoints to sample, in order. */
+    int[] epochs() {
+      return new int[] {5, 20};
+    }
+
+    /**
+     * What to say about a checkpoint beyond its epoch; empty for the runs at the spec's settings.
+     */
+    String about(int epoch) {
+      return "";
+    }
+
     @Override
     String part() {
       return "B";
@@ -209,7 +224,7 @@ final class PartBSections {
     @Override
     List<Figure> render(Context ctx) {
       List<Figure> figs = new ArrayList<>();
-      for (int epoch : new int[] {5, 20}) {
+      for (int epoch : epochs()) {
         try (Diffusion d = ctx.diffusion(kind(), epoch)) {
           var p = d.pipeline().steps(steps).seed(ctx.seed);
           List<String> captions = null;
@@ -232,6 +247,7 @@ final class PartBSections {
                   file,
                   "After epoch "
                       + epoch
+                      + about(epoch)
                       + ": 40 samples, "
                       + steps
                       + " DDPM steps"
@@ -251,7 +267,8 @@ final class PartBSections {
   @Command(
       name = "mnist-time-samples",
       mixinStandardHelpOptions = true,
-      description = "Part B 2: samples of the time-conditioned UNet after epochs 5 and 20.")
+      description =
+          "Part B 2: samples of the time-conditioned UNet after epochs 5 and 20, and of the longer run.")
   static final class TimeSamples extends Samples {
     @Override
     String kind() {
@@ -259,8 +276,20 @@ final class PartBSections {
     }
 
     @Override
+    int[] epochs() {
+      return new int[] {5, 20, Support.TIME_LONG_EPOCH};
+    }
+
+    @Override
+    String about(int epoch) {
+      return epoch == Support.TIME_LONG_EPOCH
+          ? " of the longer run (4,260 optimizer steps against the study's 9,375; averaged weights)"
+          : "";
+    }
+
+    @Override
     String title() {
-      return "Time-conditioned DDPM: samples after epochs 5 and 20";
+      return "Time-conditioned DDPM: samples after epochs 5 and 20, and of a longer run";
     }
 
     @Override

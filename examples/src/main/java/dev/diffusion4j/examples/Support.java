@@ -33,6 +33,18 @@ final class Support {
   }
 
   /** The shipped MNIST model of a kind at an epoch, e.g. ("class", 20). */
+  /**
+   * The epoch of the longer time-conditioned run ({@code time-epoch60.onnx}), the default time
+   * model of {@code mnist-sample}: the runs at the spec's settings stop at epoch 20, a sixth of the
+   * study's optimizer steps here.
+   */
+  static final int TIME_LONG_EPOCH = 60;
+
+  /** The default shipped checkpoint of each MNIST model kind for sampling. */
+  static int defaultEpoch(String kind) {
+    return kind.equals("time") ? TIME_LONG_EPOCH : 20;
+  }
+
   static Path mnistModel(String kind, int epoch) {
     return testdata("models/mnist/" + kind + "-epoch" + epoch + ".onnx");
   }
