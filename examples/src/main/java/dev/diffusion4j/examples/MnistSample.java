@@ -7,6 +7,7 @@ import dev.diffusion4j.image.Images;
 import dev.diffusion4j.image.ValueRange;
 import dev.diffusion4j.model.Device;
 import dev.diffusion4j.model.SessionSettings;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -119,9 +120,18 @@ final class MnistSample implements Callable<Integer> {
       throw new IllegalArgumentException("threads must be >= 0, but is: " + threads);
     }
     Device dev = Device.parse(device);
-    Support.prepareOutput(out);
     int checkpoint = epoch != null ? epoch : Support.defaultEpoch(model);
     Path file = modelFile != null ? modelFile : Support.mnistModel(model, checkpoint);
+    if (modelFile == null && !Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(
+          "epoch must name a shipped "
+              + model
+              + " checkpoint ("
+              + Support.shippedEpochs(model)
+              + "), but is: "
+              + checkpoint);
+    }
+    Support.prepareOutput(out);
 
     try (Diffusion diffusion =
         Diffusion.mnist(file, SessionSettings.on(dev).withIntraOpThreads(threads))) {

@@ -13,6 +13,9 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /** Helpers shared by the example commands: model paths, output folders, progress, grids. */
 final class Support {
@@ -43,6 +46,24 @@ final class Support {
   /** The default shipped checkpoint of each MNIST model kind for sampling. */
   static int defaultEpoch(String kind) {
     return kind.equals("time") ? TIME_LONG_EPOCH : 20;
+  }
+
+  /**
+   * The epochs of the shipped {@code <kind>-epoch<N>.onnx} files, ascending, e.g. {@code [5, 20]}.
+   */
+  static List<Integer> shippedEpochs(String kind) {
+    Path dir = testdata("models/mnist");
+    Pattern name = Pattern.compile(Pattern.quote(kind) + "-epoch(\\d+)\\.onnx");
+    try (Stream<Path> files = Files.list(dir)) {
+      return files
+          .map(p -> name.matcher(p.getFileName().toString()))
+          .filter(Matcher::matches)
+          .map(m -> Integer.parseInt(m.group(1)))
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      return List.of();
+    }
   }
 
   static Path mnistModel(String kind, int epoch) {

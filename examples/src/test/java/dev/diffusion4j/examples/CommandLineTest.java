@@ -101,6 +101,13 @@ class CommandLineTest {
   }
 
   @Test
+  void anEpochThatIsNotShippedIsNamedWithTheShippedOnes() {
+    assertThat(
+            run("mnist-sample", "--model", "time", "--count", "1", "--epoch", "7", "--out", out()))
+        .contains("epoch must name a shipped time checkpoint ([5, 20, 60]), but is: 7");
+  }
+
+  @Test
   void aMissingModelFileIsNamed() {
     Path missing = dir.resolve("missing.onnx");
     String err =
