@@ -46,8 +46,7 @@ def shift(x, gen):
 
 def train(args):
     torch.manual_seed(0)
-    images, labels = mnist_data.load(args.data)
-    (tx, ty), (hx, hy) = mnist_data.split(images, labels)
+    (tx, ty), (hx, hy) = mnist_data.load_split(args.data)
     tx = torch.from_numpy(tx).float()[:, None] / 255
     ty = torch.from_numpy(ty.astype(np.int64))
     hx = torch.from_numpy(hx).float()[:, None] / 255

