@@ -60,14 +60,26 @@ def _find(folder, stem):
     return None
 
 
-def load(path):
-    """Returns (images uint8 [N, 28, 28], labels uint8 [N]) from an npm tarball/folder or an IDX folder."""
-    if os.path.isfile(path) and (path.endswith(".tgz") or path.endswith(".tar.gz")):
-        with tarfile.open(path) as tar:
-            return _from_npm_members(lambda d: tar.extractfile(f"package/src/digits/{d}.json").read())
+def _is_npm_tarball(path):
+    return os.path.isfile(path) and (path.endswith(".tgz") or path.endswith(".tar.gz"))
+
+
+def _npm_digits_folder(path):
+    """The ``src/digits`` folder of an unpacked npm package at ``path``, or None."""
     for digits in (os.path.join(path, "src", "digits"), os.path.join(path, "package", "src", "digits")):
         if os.path.isdir(digits):
-            return _from_npm_members(lambda d: open(os.path.join(digits, f"{d}.json"), "rb").read())
+            return digits
+    return None
+
+
+def load(path):
+    """Returns (images uint8 [N, 28, 28], labels uint8 [N]) from an npm tarball/folder or an IDX folder."""
+    if _is_npm_tarball(path):
+        with tarfile.open(path) as tar:
+            return _from_npm_members(lambda d: tar.extractfile(f"package/src/digits/{d}.json").read())
+    digits = _npm_digits_folder(path)
+    if digits:
+        return _from_npm_members(lambda d: open(os.path.join(digits, f"{d}.json"), "rb").read())
     images, labels = _find(path, "train-images-idx3-ubyte"), _find(path, "train-labels-idx1-ubyte")
     if images and labels:
         return _read_idx(images), _read_idx(labels)
@@ -111,9 +123,7 @@ def load_split(path):
 
 
 def _is_npm(path):
-    if os.path.isfile(path):
-        return path.endswith(".tgz") or path.endswith(".tar.gz")
-    return any(os.path.isdir(os.path.join(path, *d)) for d in (("src", "digits"), ("package", "src", "digits")))
+    return _is_npm_tarball(path) or _npm_digits_folder(path) is not None
 
 
 def write_idx(path, array):

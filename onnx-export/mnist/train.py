@@ -242,6 +242,8 @@ def train(rank, args):
         torch.save(state, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
 
+    # the averaged and the trained tensors, paired once (state_dict views share storage with the modules)
+    ema_pairs = list(zip(ema.state_dict().values(), model.state_dict().values())) if ema is not None else []
     abar = ddpm.schedule()[2]
     started = time.time()
     model.train()
@@ -266,7 +268,7 @@ def train(rank, args):
                 if ema is not None:
                     decay = min(args.ema, (1 + updates) / (10 + updates))
                     with torch.no_grad():
-                        for e, m in zip(ema.state_dict().values(), model.state_dict().values()):
+                        for e, m in ema_pairs:
                             if e.dtype.is_floating_point:
                                 e.mul_(decay).add_(m, alpha=1 - decay)
                             else:

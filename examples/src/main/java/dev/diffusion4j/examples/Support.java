@@ -35,7 +35,6 @@ final class Support {
     return Paths.get("testdata").resolve(relative);
   }
 
-  /** The shipped MNIST model of a kind at an epoch, e.g. ("class", 20). */
   /**
    * The epoch of the longer time-conditioned run ({@code time-epoch60.onnx}), the default time
    * model of {@code mnist-sample}: the runs at the spec's settings stop at epoch 20, a sixth of the
@@ -66,6 +65,7 @@ final class Support {
     }
   }
 
+  /** The shipped MNIST model of a kind at an epoch, e.g. ("class", 20). */
   static Path mnistModel(String kind, int epoch) {
     return testdata("models/mnist/" + kind + "-epoch" + epoch + ".onnx");
   }
