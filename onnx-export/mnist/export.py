@@ -3,7 +3,7 @@
     /usr/bin/python3 onnx-export/mnist/export.py --model class --epoch 20 --out testdata/models/mnist
 
 reads ``onnx-export/mnist/runs/<model>/epoch<N>.pt`` (and ``settings.json``, ``loss.csv``) and writes
-``<out>/<model>-epoch<N>.onnx`` and ``<out>/<model>-epoch<N>.json``. ``--evaluation FILE`` merges a JSON object of
+``<out>/<model>-epoch<N>.onnx`` and ``<out>/<model>-epoch<N>.json`` (``--name`` replaces ``<model>`` in both). ``--evaluation FILE`` merges a JSON object of
 measured figures (see ``evaluate.py``) into the card.
 
 Inputs and outputs (float32; B is dynamic):
@@ -18,6 +18,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 
 import torch
 
@@ -143,15 +144,17 @@ def main():
     p.add_argument("--out", default="testdata/models/mnist")
     p.add_argument("--evaluation", help="JSON file of measured figures to put in the card")
     p.add_argument("--settings", help="JSON overrides of the training settings for a run still in progress")
-    p.add_argument("--loss-prefix", help="name of the copied loss curve, <prefix>-loss.csv/png (default: the model "
-                   "kind; give the model name for a second run of the same kind)")
+    p.add_argument("--name", help="file name prefix, <name>-epoch<N>.onnx/json (default: the model kind; give "
+                   "another, e.g. time60k, to ship a second run of the same kind beside the first)")
+    p.add_argument("--loss-prefix", help="name of the copied loss curve, <prefix>-loss.csv/png (default: --name, "
+                   "else the model kind)")
     args = p.parse_args()
     run = args.run or os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs", args.model)
     settings_path = os.path.join(run, "settings.json")
     if os.path.exists(settings_path):
         with open(settings_path) as f:
             settings = json.load(f)
-    else:  # a run still in progress: the defaults it was started with (train.py writes settings.json at the end)
+    else:  # a run started before train.py wrote settings.json at its start: the defaults it was started with
         import train
 
         settings = dict(train.DEFAULTS[args.model], seed=0, epochs=train.DEFAULTS[args.model]["epochs"],
@@ -175,7 +178,9 @@ def main():
         settings["epochs"] = max(SPEC[args.model]["epochs"], args.epoch)
     model.eval()
     os.makedirs(args.out, exist_ok=True)
-    name = f"{args.model}-epoch{args.epoch}"
+    if args.name and not re.fullmatch(r"[a-z][a-z0-9]*", args.name):
+        raise SystemExit(f"--name must be lower-case letters and digits, starting with a letter, but is: {args.name}")
+    name = f"{args.name or args.model}-epoch{args.epoch}"
     onnx_path = os.path.join(args.out, name + ".onnx")
     export(model, args.model, onnx_path)
 
@@ -234,7 +239,7 @@ def main():
     import shutil
 
     figures = []
-    prefix = args.loss_prefix or args.model
+    prefix = args.loss_prefix or args.name or args.model
     for src, dst in [("loss.csv", f"{prefix}-loss.csv"), ("loss.png", f"{prefix}-loss.png"),
                      (f"denoised_epoch{args.epoch}.png", f"{name}-denoised.png"),
                      (f"samples_epoch{args.epoch}.png", f"{name}-samples.png")]:

