@@ -117,6 +117,12 @@ def train_command(kind, settings, run=None):
     return cmd
 
 
+def train_defaults(kind):
+    import train
+
+    return train.DEFAULTS[kind]
+
+
 def example_inputs(kind, batch=2):
     x = torch.rand(batch, 1, 28, 28)
     if kind == "denoiser":
@@ -232,6 +238,12 @@ def main():
         "final_epoch_mean_loss": sum(losses) / len(losses) if losses else None,
         "changes_from_spec": changes_from_spec(args.model, settings),
     }
+    spec_snapshots = {int(e) for e in train_defaults(args.model)["snapshots"].split(",")}
+    if args.epoch < settings["epochs"] and args.epoch not in spec_snapshots:
+        lr = settings["lr"] * (0.1 ** (args.epoch / settings["epochs"]) if settings.get("decay") else 1)
+        card["changes_from_spec"].append(
+            f"exported at epoch {args.epoch} of the {settings['epochs']} planned, while the run went on (the learning "
+            f"rate had fallen to {lr:.2g}); the spec shows epochs {sorted(spec_snapshots)}")
     if args.evaluation:
         with open(args.evaluation) as f:
             card["evaluation"] = json.load(f)

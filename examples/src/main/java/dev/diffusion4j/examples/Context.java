@@ -24,11 +24,20 @@ final class Context {
   }
 
   Path model(String kind, int epoch) {
-    return models.resolve(kind + "-epoch" + epoch + ".onnx");
+    return model(kind + "-epoch" + epoch);
+  }
+
+  /** A model of the models folder by name, e.g. {@code time-epoch20}. */
+  Path model(String name) {
+    return models.resolve(name + ".onnx");
   }
 
   Diffusion diffusion(String kind, int epoch) {
-    return Diffusion.mnist(model(kind, epoch), settings);
+    return diffusion(kind + "-epoch" + epoch);
+  }
+
+  Diffusion diffusion(String name) {
+    return Diffusion.mnist(model(name), settings);
   }
 
   MnistDenoiser denoiser(int epoch) {

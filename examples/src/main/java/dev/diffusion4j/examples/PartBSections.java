@@ -192,8 +192,8 @@ final class PartBSections {
   }
 
   /**
-   * Grids of samples from the time- or class-conditioned UNet after epochs 5 and 20 (and later
-   * ones).
+   * Grids of samples from the time- or class-conditioned UNet after epochs 5 and 20 (and of other
+   * runs).
    */
   abstract static class Samples extends Section {
     @Option(
@@ -204,15 +204,13 @@ final class PartBSections {
 
     abstract String kind();
 
-    /** The shipped checkpoints to sample, in order. */
-    int[] epochs() {
-      return new int[] {5, 20};
+    /** The shipped models to sample, in order, by name ({@code <run>-epoch<N>}). */
+    List<String> models() {
+      return List.of(kind() + "-epoch5", kind() + "-epoch20");
     }
 
-    /**
-     * What to say about a checkpoint beyond its epoch; empty for the runs at the spec's settings.
-     */
-    String about(int epoch) {
+    /** What to say about a model beyond its epoch; empty for the runs at the spec's settings. */
+    String about(String model) {
       return "";
     }
 
@@ -224,8 +222,9 @@ final class PartBSections {
     @Override
     List<Figure> render(Context ctx) {
       List<Figure> figs = new ArrayList<>();
-      for (int epoch : epochs()) {
-        try (Diffusion d = ctx.diffusion(kind(), epoch)) {
+      for (String model : models()) {
+        String epoch = model.substring(model.lastIndexOf("-epoch") + 6);
+        try (Diffusion d = ctx.diffusion(model)) {
           var p = d.pipeline().steps(steps).seed(ctx.seed);
           List<String> captions = null;
           if (kind().equals("class")) {
@@ -240,14 +239,17 @@ final class PartBSections {
             p.samples(40);
           }
           Tensor x = p.generate().images();
-          String file = "samples_epoch" + epoch + ".png";
+          String file =
+              model.startsWith(kind() + "-epoch")
+                  ? "samples_epoch" + epoch + ".png"
+                  : "samples_" + model + ".png";
           Support.writeGrid(x, R, 10, 3, captions, ctx.out.resolve(file));
           figs.add(
               new Figure(
                   file,
                   "After epoch "
                       + epoch
-                      + about(epoch)
+                      + about(model)
                       + ": 40 samples, "
                       + steps
                       + " DDPM steps"
@@ -268,7 +270,8 @@ final class PartBSections {
       name = "mnist-time-samples",
       mixinStandardHelpOptions = true,
       description =
-          "Part B 2: samples of the time-conditioned UNet after epochs 5 and 20, and of the longer run.")
+          "Part B 2: samples of the time-conditioned UNet after epochs 5 and 20, and of the run on all"
+              + " the training digits.")
   static final class TimeSamples extends Samples {
     @Override
     String kind() {
@@ -276,20 +279,21 @@ final class PartBSections {
     }
 
     @Override
-    int[] epochs() {
-      return new int[] {5, 20, Support.TIME_LONG_EPOCH};
+    List<String> models() {
+      return List.of("time-epoch5", "time-epoch20", Support.TIME_DEFAULT);
     }
 
     @Override
-    String about(int epoch) {
-      return epoch == Support.TIME_LONG_EPOCH
-          ? " of the longer run (4,260 optimizer steps against the study's 9,375; averaged weights)"
+    String about(String model) {
+      return model.equals(Support.TIME_DEFAULT)
+          ? " of the same UNet trained on the 59,000 standard MNIST training digits (the study's"
+              + " data; averaged weights)"
           : "";
     }
 
     @Override
     String title() {
-      return "Time-conditioned DDPM: samples after epochs 5 and 20, and of a longer run";
+      return "Time-conditioned DDPM: samples after epochs 5 and 20, and trained on 59,000 digits";
     }
 
     @Override
