@@ -154,14 +154,15 @@ def main():
     p.add_argument("--loss-prefix", help="name of the copied loss curve, <prefix>-loss.csv/png (default: --name, "
                    "else the model kind)")
     args = p.parse_args()
+    if args.name and not re.fullmatch(r"[a-z][a-z0-9]*", args.name):
+        raise SystemExit(f"--name must be lower-case letters and digits, starting with a letter, but is: {args.name}")
     run = args.run or os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs", args.model)
     settings_path = os.path.join(run, "settings.json")
     if os.path.exists(settings_path):
         with open(settings_path) as f:
             settings = json.load(f)
     else:  # a run started before train.py wrote settings.json at its start: the defaults it was started with
-        settings = dict(train_defaults(args.model), seed=0, epochs=train_defaults(args.model)["epochs"],
-                        train_digits=9000)
+        settings = dict(train_defaults(args.model), seed=0, train_digits=9000)
         settings.update(json.loads(args.settings or "{}"))
     model = unet.build(args.model, settings["hidden"])
     if args.from_checkpoint:
@@ -181,8 +182,6 @@ def main():
         settings["epochs"] = max(SPEC[args.model]["epochs"], args.epoch)
     model.eval()
     os.makedirs(args.out, exist_ok=True)
-    if args.name and not re.fullmatch(r"[a-z][a-z0-9]*", args.name):
-        raise SystemExit(f"--name must be lower-case letters and digits, starting with a letter, but is: {args.name}")
     name = f"{args.name or args.model}-epoch{args.epoch}"
     onnx_path = os.path.join(args.out, name + ".onnx")
     export(model, args.model, onnx_path)
