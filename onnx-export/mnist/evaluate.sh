@@ -2,7 +2,7 @@
 # Measures the quality figures of the shipped MNIST models through the Java samplers:
 #   class model: share of samples classified as the requested digit (guidance 5, 300 steps)
 #   time model:  share of samples the classifier assigns to a digit with confidence > 0.9, digits present
-#                (time60k-epoch10, the default of mnist-sample --model time)
+#                (time60k-epoch20, the default of mnist-sample --model time)
 #   denoiser:    MSE at sigma = 0.5 on the 1,000 held-out digits against the best Gaussian blur
 # Usage: onnx-export/mnist/evaluate.sh [PER_DIGIT=100] [TIME_COUNT=500] [OUT=target/evaluation]
 # THREADS=N limits ONNX Runtime to N threads per operator (default: it chooses).

