@@ -24,6 +24,8 @@ import torch
 
 import unet
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 NAMES = {
     "denoiser": (["x"], ["denoised"]),
     "time": (["x", "t"], ["eps"]),
@@ -55,7 +57,17 @@ WHY = ("trained on a 2-core CPU without a GPU, where a batch of the spec's size 
 def changes_from_spec(kind, settings):
     """Lists every training setting that differs from SPEC section 14, with the reason."""
     out = []
+    base = settings.get("init_card")
+    if base:
+        out.append(
+            f"continues the training of {base['name']} ({base['training']['steps']:,} optimizer steps on the study's "
+            f"schedule, loaded from its ONNX export by warmstart.py) for {settings['epochs']} more epochs, learning "
+            f"rate {settings['lr']:g} falling by 10x over them: the study's schedule ends after 20 epochs, but "
+            f"samples kept improving with optimizer steps on this data, and going on from the finished run costs a fraction "
+            f"of the CPU time of a longer run from scratch")
     for key, spec in SPEC[kind].items():
+        if base and key in ("epochs", "lr"):
+            continue  # the continuation's own schedule, described above
         if settings.get(key) != spec:
             name = {"hidden": "D", "batch": "batch size", "epochs": "epochs", "lr": "learning rate"}[key]
             why = WHY
@@ -124,6 +136,8 @@ def train_command(kind, settings, run=None):
         cmd += f" --ema {settings['ema']}"
     if settings.get("snapshots", defaults["snapshots"]) != defaults["snapshots"]:
         cmd += f" --snapshots {settings['snapshots']}"
+    if settings.get("init"):
+        cmd += f" --init {settings['init']}"
     return cmd
 
 
@@ -187,7 +201,16 @@ def main():
         settings["epochs"] = max(SPEC[args.model]["epochs"], args.epoch)
     model.eval()
     os.makedirs(args.out, exist_ok=True)
-    name = f"{args.name or args.model}-epoch{args.epoch}"
+    base_epochs = base_steps = 0
+    if settings.get("init"):  # a continuation: count epochs and steps from the start of the run it continues
+        init_card = os.path.splitext(os.path.join(REPO, settings["init"]))[0] + ".json"
+        if not os.path.exists(init_card):
+            raise SystemExit(f"{init_card}: the card of --init {settings['init']} is needed to export its continuation")
+        with open(init_card) as f:
+            settings["init_card"] = json.load(f)
+        base_epochs = settings["init_card"]["training"]["epochs_trained"]
+        base_steps = settings["init_card"]["training"]["steps"]
+    name = f"{args.name or args.model}-epoch{base_epochs + args.epoch}"
     onnx_path = os.path.join(args.out, name + ".onnx")
     export(model, args.model, onnx_path)
 
@@ -213,16 +236,19 @@ def main():
             "type": "linear", "beta_start": 1e-4, "beta_end": 0.02, "T": 300,
             "t_input": "t / T, float32 [B]"},
         "training": {
-            "epochs_trained": args.epoch,
-            "epochs_planned": settings["epochs"],
+            "epochs_trained": base_epochs + args.epoch,
+            "epochs_planned": base_epochs + settings["epochs"],
             "batch": settings["batch"],
             "optimizer": "Adam",
             "lr": settings["lr"],
             "lr_decay_per_epoch": (0.1 ** (1 / settings["epochs"])) if settings.get("decay") else None,
+            **({"continues": {"model": settings["init_card"]["name"], "file": settings["init"],
+                              "epochs": base_epochs, "steps": base_steps,
+                              "lr_from_epoch": base_epochs + 1}} if settings.get("init") else {}),
             "sigma": settings.get("sigma"),
             "p_uncond": settings.get("p_uncond"),
             "seed": settings["seed"],
-            "steps": args.epoch * steps_per_epoch,
+            "steps": base_steps + args.epoch * steps_per_epoch,
             "precision": "bfloat16 autocast forward, float32 weights" if settings.get("bf16") else "float32",
             "weights": (f"exponential moving average, decay {settings['ema']}" if settings.get("ema")
                         else "the training weights at the end of the epoch"),
@@ -240,10 +266,10 @@ def main():
         "changes_from_spec": changes_from_spec(args.model, settings),
     }
     spec_snapshots = {int(e) for e in train_defaults(args.model)["snapshots"].split(",")}
-    if args.epoch < settings["epochs"] and args.epoch not in spec_snapshots:
+    if args.epoch < settings["epochs"] and (base_epochs or args.epoch not in spec_snapshots):
         lr = settings["lr"] * (0.1 ** (args.epoch / settings["epochs"]) if settings.get("decay") else 1)
         card["changes_from_spec"].append(
-            f"exported at epoch {args.epoch} of the {settings['epochs']} planned, while the run went on (the learning "
+            f"exported at epoch {base_epochs + args.epoch} of the {base_epochs + settings['epochs']} planned, while the run went on (the learning "
             f"rate had fallen to {lr:.2g}); the spec shows epochs {sorted(spec_snapshots)}")
     if args.evaluation:
         with open(args.evaluation) as f:

@@ -18,6 +18,8 @@ Writes, under ``--out`` (default ``onnx-export/mnist/runs/<model>``):
 
 ``--workers W`` trains with W data-parallel processes on this machine (each takes 1/W of every batch and
 ``--threads / W`` threads; gradients are averaged, so it is one optimizer step per batch as with one process).
+``--init FILE`` starts from the weights of an export (``warmstart.py``) rather than random ones, with a fresh optimizer
+and the learning-rate schedule of ``--lr`` and ``--epochs``: the way to go on training a shipped model.
 ``--ema R`` also keeps an exponential moving average of the weights (decay R, with the usual warm-up
 ``min(R, (1 + n) / (10 + n))`` at step n); snapshots then also hold ``epoch<N>_ema.pt`` and the figures use it.
 """
@@ -39,6 +41,9 @@ import torch.nn.functional as F
 import data as mnist_data
 import ddpm
 import unet
+import warmstart
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 DEFAULTS = {
     "denoiser": dict(hidden=128, batch=256, epochs=5, lr=1e-4, snapshots="1,5", sigma=0.5, decay=False),
@@ -48,7 +53,7 @@ DEFAULTS = {
 
 
 # settings a checkpoint must share with the command that resumes it
-RESUME_KEYS = ("model", "hidden", "batch", "epochs", "lr", "accumulate", "bf16", "workers", "ema", "seed")
+RESUME_KEYS = ("model", "hidden", "batch", "epochs", "lr", "accumulate", "bf16", "workers", "ema", "seed", "init")
 
 
 def parse_args():
@@ -69,6 +74,8 @@ def parse_args():
                    help="data-parallel training processes; each takes 1/W of every batch (BatchNorm over that share)")
     p.add_argument("--ema", type=float, default=0.0,
                    help="decay of an exponential moving average of the weights (e.g. 0.999); 0 = none")
+    p.add_argument("--init", help="start from these weights (an ONNX export of the same kind and D, e.g. a shipped "
+                                   "model, or a .pt state dict) instead of random ones; see warmstart.py")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=max(1, os.cpu_count() or 1))
     p.add_argument("--checkpoint-every", type=int, default=20, help="batches between checkpoints")
@@ -81,6 +88,10 @@ def parse_args():
         p.error(f"--batch {args.batch} must split evenly into --workers {args.workers} x --accumulate {args.accumulate}")
     if not 0.0 <= args.ema < 1.0:
         p.error(f"--ema {args.ema}: expected a decay in [0, 1)")
+    if args.init and not os.path.isfile(args.init):
+        p.error(f"--init {args.init}: no such file (expected an ONNX export or a .pt state dict)")
+    if args.init:
+        args.init = os.path.relpath(os.path.abspath(args.init), REPO)  # as the model cards show it
     args.out = os.path.abspath(args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs", args.model))
     return args
 
@@ -184,6 +195,18 @@ def main():
         mp.spawn(train, args=(args,), nprocs=args.workers)
 
 
+def init_weights(model, args, train_x, train_y):
+    """Loads ``--init`` into ``model``; every process does the same, so the workers start alike."""
+    path = os.path.join(REPO, args.init)
+    if path.endswith(".pt"):
+        model.load_state_dict(torch.load(path))
+        return
+    gen = torch.Generator().manual_seed(args.seed + 104729)
+    idx = torch.randperm(len(train_x), generator=gen)[:1024]
+    abar = ddpm.schedule()[2]
+    warmstart.load_onnx(model, path, lambda m: loss_for(m, args, train_x[idx], train_y[idx], gen, abar))
+
+
 def train(rank, args):
     world = args.workers
     torch.set_num_threads(max(1, args.threads // world))
@@ -202,6 +225,8 @@ def train(rank, args):
 
     torch.manual_seed(args.seed)
     model = unet.build(args.model, args.hidden)
+    if args.init and not os.path.exists(os.path.join(args.out, "checkpoint.pt")):
+        init_weights(model, args, train_x, train_y)
     ema = copy.deepcopy(model).eval() if args.ema else None
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
