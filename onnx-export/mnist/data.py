@@ -102,7 +102,10 @@ def split(images, labels):
     return (images[mask], labels[mask]), (images[held], labels[held])
 
 
-SHIPPED_HELDOUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "testdata", "mnist")
+# the repository root: paths in model cards and settings are relative to it
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+SHIPPED_HELDOUT = os.path.join(REPO, "testdata", "mnist")
 
 
 def load_split(path):

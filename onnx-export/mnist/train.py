@@ -43,8 +43,6 @@ import ddpm
 import unet
 import warmstart
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
 DEFAULTS = {
     "denoiser": dict(hidden=128, batch=256, epochs=5, lr=1e-4, snapshots="1,5", sigma=0.5, decay=False),
     "time": dict(hidden=64, batch=128, epochs=20, lr=1e-3, snapshots="5,20", decay=True),
@@ -74,8 +72,8 @@ def parse_args():
                    help="data-parallel training processes; each takes 1/W of every batch (BatchNorm over that share)")
     p.add_argument("--ema", type=float, default=0.0,
                    help="decay of an exponential moving average of the weights (e.g. 0.999); 0 = none")
-    p.add_argument("--init", help="start from these weights (an ONNX export of the same kind and D, e.g. a shipped "
-                                   "model, or a .pt state dict) instead of random ones; see warmstart.py")
+    p.add_argument("--init", help="start from the weights of this ONNX export of the same kind and D (e.g. a "
+                                   "shipped model) instead of random ones; see warmstart.py")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=max(1, os.cpu_count() or 1))
     p.add_argument("--checkpoint-every", type=int, default=20, help="batches between checkpoints")
@@ -89,9 +87,9 @@ def parse_args():
     if not 0.0 <= args.ema < 1.0:
         p.error(f"--ema {args.ema}: expected a decay in [0, 1)")
     if args.init and not os.path.isfile(args.init):
-        p.error(f"--init {args.init}: no such file (expected an ONNX export or a .pt state dict)")
+        p.error(f"--init {args.init}: no such file (expected an ONNX export of this kind of model)")
     if args.init:
-        args.init = os.path.relpath(os.path.abspath(args.init), REPO)  # as the model cards show it
+        args.init = os.path.relpath(os.path.abspath(args.init), mnist_data.REPO)  # as the model cards show it
     args.out = os.path.abspath(args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs", args.model))
     return args
 
@@ -197,14 +195,10 @@ def main():
 
 def init_weights(model, args, train_x, train_y):
     """Loads ``--init`` into ``model``; every process does the same, so the workers start alike."""
-    path = os.path.join(REPO, args.init)
-    if path.endswith(".pt"):
-        model.load_state_dict(torch.load(path))
-        return
     gen = torch.Generator().manual_seed(args.seed + 104729)
     idx = torch.randperm(len(train_x), generator=gen)[:1024]
     abar = ddpm.schedule()[2]
-    warmstart.load_onnx(model, path, lambda m: loss_for(m, args, train_x[idx], train_y[idx], gen, abar))
+    warmstart.load_onnx(model, os.path.join(mnist_data.REPO, args.init), lambda m: loss_for(m, args, train_x[idx], train_y[idx], gen, abar))
 
 
 def train(rank, args):
@@ -225,7 +219,8 @@ def train(rank, args):
 
     torch.manual_seed(args.seed)
     model = unet.build(args.model, args.hidden)
-    if args.init and not os.path.exists(os.path.join(args.out, "checkpoint.pt")):
+    ckpt_path = os.path.join(args.out, "checkpoint.pt")
+    if args.init and not os.path.exists(ckpt_path):  # a resumed run loads its own weights below
         init_weights(model, args, train_x, train_y)
     ema = copy.deepcopy(model).eval() if args.ema else None
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
@@ -235,7 +230,6 @@ def train(rank, args):
     gen = torch.Generator().manual_seed(args.seed + 1 + 7919 * rank)
     epoch, batch_index, updates = 0, 0, 0
 
-    ckpt_path = os.path.join(args.out, "checkpoint.pt")
     loss_path = os.path.join(args.out, "loss.csv")
     if os.path.exists(ckpt_path):
         ckpt = torch.load(ckpt_path)

@@ -15,7 +15,6 @@ training mode, where BatchNorm uses the batch's own statistics, it computes near
 from there. BatchNorms after a ``ConvTranspose2d`` are not folded and load as they are.
 """
 
-import numpy as np
 import onnx
 import torch
 from onnx import numpy_helper
