@@ -93,12 +93,17 @@ def load_png(path):
 
 
 def evaluate(args):
+    if not os.path.isfile(args.weights):
+        raise SystemExit(f"--weights {args.weights}: no such file; train the judge first "
+                         f"(classifier.py train --data ... --weights {args.weights})")
     model = DigitClassifier()
     model.load_state_dict(torch.load(args.weights))
     model.eval()
     result = {}
     if args.class_dir:
         files = sorted(glob.glob(os.path.join(args.class_dir, "digit*_*.png")))
+        if not files:
+            raise SystemExit(f"--class-dir {args.class_dir}: no digit*_*.png files there (mnist-sample writes them)")
         wanted = [int(re.match(r"digit(\d)_", os.path.basename(f)).group(1)) for f in files]
         with torch.no_grad():
             probs = F.softmax(model(torch.from_numpy(np.stack([load_png(f) for f in files]))[:, None]), 1)
@@ -111,6 +116,8 @@ def evaluate(args):
         }
     if args.time_dir:
         files = sorted(glob.glob(os.path.join(args.time_dir, "sample_*.png")))
+        if not files:
+            raise SystemExit(f"--time-dir {args.time_dir}: no sample_*.png files there (mnist-sample writes them)")
         with torch.no_grad():
             probs = F.softmax(model(torch.from_numpy(np.stack([load_png(f) for f in files]))[:, None]), 1)
         conf, pred = probs.max(1)

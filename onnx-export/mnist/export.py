@@ -174,6 +174,8 @@ def main():
     if args.name and not re.fullmatch(r"[a-z][a-z0-9]*", args.name):
         raise SystemExit(f"--name must be lower-case letters and digits, starting with a letter, but is: {args.name}")
     run = args.run or os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs", args.model)
+    if not os.path.isdir(run):
+        p.error(f"--run {run}: no such folder; expected the --out folder of a train.py run")
     settings_path = os.path.join(run, "settings.json")
     if os.path.exists(settings_path):
         with open(settings_path) as f:
@@ -183,7 +185,10 @@ def main():
         settings.update(json.loads(args.settings or "{}"))
     model = unet.build(args.model, settings["hidden"])
     if args.from_checkpoint:
-        ckpt = torch.load(os.path.join(run, "checkpoint.pt"))
+        ckpt_path = os.path.join(run, "checkpoint.pt")
+        if not os.path.isfile(ckpt_path):
+            p.error(f"--from-checkpoint: {ckpt_path} does not exist; the run has not checkpointed yet")
+        ckpt = torch.load(ckpt_path)
         if ckpt["batch_index"] != 0:
             raise SystemExit("checkpoint.pt is in the middle of an epoch; export it after an epoch ends")
         args.epoch = ckpt["epoch"]
@@ -192,7 +197,12 @@ def main():
         raise SystemExit("give --epoch N or --from-checkpoint")
     else:
         weights = f"epoch{args.epoch}_ema.pt" if settings.get("ema") else f"epoch{args.epoch}.pt"
-        model.load_state_dict(torch.load(os.path.join(run, weights)))
+        weights_path = os.path.join(run, weights)
+        if not os.path.isfile(weights_path):
+            kept = sorted(f for f in os.listdir(run) if re.fullmatch(r"epoch\d+(_ema)?\.pt", f))
+            p.error(f"--epoch {args.epoch}: {weights_path} does not exist; the run kept {kept or 'no snapshots'} "
+                    "(train.py --snapshots names the epochs it keeps)")
+        model.load_state_dict(torch.load(weights_path))
     if not settings.get("decay"):
         # constant learning rate: the epoch-N weights of a longer run are those of an N-epoch run, so the card
         # describes the shortest run that gives them (the spec's epochs, or N beyond it)
