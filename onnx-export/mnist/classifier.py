@@ -97,7 +97,7 @@ def evaluate(args):
         raise SystemExit(f"--weights {args.weights}: no such file; train the judge first "
                          f"(classifier.py train --data ... --weights {args.weights})")
     model = DigitClassifier()
-    model.load_state_dict(torch.load(args.weights))
+    model.load_state_dict(torch.load(args.weights, map_location="cpu"))
     model.eval()
     result = {}
     if args.class_dir:

@@ -53,6 +53,11 @@ WHY = ("trained on a 2-core CPU without a GPU, where a batch of the spec's size 
        "the smaller setting keeps the training within one working session")
 
 
+def on_gpu(settings):
+    """Whether the run trained on a CUDA device (runs older than train.py --device trained on the CPU)."""
+    return settings.get("device", "cpu").startswith("cuda")
+
+
 def changes_from_spec(kind, settings):
     """Lists every training setting that differs from SPEC section 14, with the reason."""
     out = []
@@ -98,7 +103,7 @@ def changes_from_spec(kind, settings):
                    f"spec's in optimizer steps")
     if settings.get("bf16"):
         out.append("forward pass under bfloat16 autocast (weights, optimizer state and loss in float32; the export "
-                   "is float32): about 3.5x faster on this CPU's AVX-512 BF16 units")
+                   "is float32)" + ("" if on_gpu(settings) else ": about 3.5x faster on this CPU's AVX-512 BF16 units"))
     return out
 
 
@@ -128,6 +133,8 @@ def train_command(kind, settings, run=None):
         cmd += f" --accumulate {settings['accumulate']}"
     if settings.get("bf16"):
         cmd += " --bf16"
+    if on_gpu(settings):
+        cmd += " --device cuda"
     if settings.get("workers", 1) > 1:
         cmd += f" --workers {settings['workers']}"
     if settings.get("ema"):
@@ -188,7 +195,7 @@ def main():
         ckpt_path = os.path.join(run, "checkpoint.pt")
         if not os.path.isfile(ckpt_path):
             p.error(f"--from-checkpoint: {ckpt_path} does not exist; the run has not checkpointed yet")
-        ckpt = torch.load(ckpt_path)
+        ckpt = torch.load(ckpt_path, map_location="cpu")
         if ckpt["batch_index"] != 0:
             raise SystemExit("checkpoint.pt is in the middle of an epoch; export it after an epoch ends")
         args.epoch = ckpt["epoch"]
@@ -202,7 +209,7 @@ def main():
             kept = sorted(f for f in os.listdir(run) if re.fullmatch(r"epoch\d+(_ema)?\.pt", f))
             p.error(f"--epoch {args.epoch}: {weights_path} does not exist; the run kept {kept or 'no snapshots'} "
                     "(train.py --snapshots names the epochs it keeps)")
-        model.load_state_dict(torch.load(weights_path))
+        model.load_state_dict(torch.load(weights_path, map_location="cpu"))
     if not settings.get("decay"):
         # constant learning rate: the epoch-N weights of a longer run are those of an N-epoch run, so the card
         # describes the shortest run that gives them (the spec's epochs, or N beyond it)
@@ -258,6 +265,7 @@ def main():
             "seed": settings["seed"],
             "steps": base_steps + args.epoch * steps_per_epoch,
             "precision": "bfloat16 autocast forward, float32 weights" if settings.get("bf16") else "float32",
+            "device": "cuda" if on_gpu(settings) else "cpu",
             "weights": (f"exponential moving average, decay {settings['ema']}" if settings.get("ema")
                         else "the training weights at the end of the epoch"),
             "batchnorm_batch": settings.get("batchnorm_batch", settings["batch"] // settings.get("accumulate", 1)),

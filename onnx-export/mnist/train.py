@@ -16,6 +16,9 @@ Writes, under ``--out`` (default ``onnx-export/mnist/runs/<model>``):
   sigma 0.5, denoised) for the denoiser, ``samples_epoch<N>.png`` for the DDPMs (4 per digit for the class model).
 * ``settings.json``: the settings used (written when the run starts) and, once it ends, the final loss.
 
+``--device`` picks where the model runs: ``auto`` (the default) takes a CUDA GPU when torch sees one and ``--workers`` is
+1. Random draws always come from seeded CPU generators, so a run draws the same numbers on any device; snapshots are
+saved on the CPU for ``export.py``.
 ``--workers W`` trains with W data-parallel processes on this machine (each takes 1/W of every batch and
 ``--threads / W`` threads; gradients are averaged, so it is one optimizer step per batch as with one process).
 ``--init FILE`` starts from the weights of an export (``warmstart.py``) rather than random ones, with a fresh optimizer
@@ -30,6 +33,7 @@ import copy
 import csv
 import json
 import os
+import re
 import sys
 import time
 
@@ -77,6 +81,8 @@ def parse_args():
                                    "shipped model) instead of random ones; see warmstart.py")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=max(1, os.cpu_count() or 1))
+    p.add_argument("--device", default="auto",
+                   help="auto (cuda when torch sees a GPU and --workers is 1, else cpu), cpu, cuda or cuda:N")
     p.add_argument("--checkpoint-every", type=int, default=20, help="batches between checkpoints")
     p.add_argument("--max-minutes", type=float, default=0, help="stop cleanly (checkpointed) after this long; 0 = no limit")
     args = p.parse_args()
@@ -87,6 +93,17 @@ def parse_args():
         p.error(f"--batch {args.batch} must split evenly into --workers {args.workers} x --accumulate {args.accumulate}")
     if not 0.0 <= args.ema < 1.0:
         p.error(f"--ema {args.ema}: expected a decay in [0, 1)")
+    if args.device == "auto":
+        args.device = "cuda" if torch.cuda.is_available() and args.workers == 1 else "cpu"
+    elif not re.fullmatch(r"cpu|cuda(:\d+)?", args.device):
+        p.error(f"--device {args.device}: expected auto, cpu, cuda or cuda:N")
+    if args.device != "cpu":
+        if not torch.cuda.is_available():
+            p.error(f"--device {args.device}: this torch sees no CUDA GPU (torch {torch.__version__}, "
+                    f"CUDA build {torch.version.cuda}); use --device cpu")
+        if args.workers > 1:
+            p.error(f"--workers {args.workers}: data-parallel processes are for the CPU; with --device "
+                    f"{args.device} train with --workers 1")
     if args.init and not os.path.isfile(args.init):
         p.error(f"--init {args.init}: no such file (expected an ONNX export of this kind of model)")
     if args.init:
@@ -100,18 +117,21 @@ def one_hot(labels, num_classes=10):
 
 
 def loss_for(model, args, x0, labels, gen, abar):
+    """The batch loss. ``x0``, ``labels`` and ``abar`` are on the CPU; the random draws come from the CPU generator
+    ``gen`` (so a run draws the same numbers on any device) and everything moves to ``args.device``."""
+    dev = args.device
     if args.model == "denoiser":
         z = x0 + args.sigma * torch.randn(x0.shape, generator=gen)
-        return F.mse_loss(model(z).float(), x0)
+        return F.mse_loss(model(z.to(dev)).float(), x0.to(dev))
     t = torch.randint(1, ddpm.T + 1, (x0.shape[0],), generator=gen)
     eps = torch.randn(x0.shape, generator=gen)
     x_t = ddpm.noise(x0, t, eps, abar)
     t_norm = t.float() / ddpm.T
     if args.model == "time":
-        return F.mse_loss(model(x_t, t_norm).float(), eps)
+        return F.mse_loss(model(x_t.to(dev), t_norm.to(dev)).float(), eps.to(dev))
     c = one_hot(labels)
     keep = (torch.rand(x0.shape[0], generator=gen) >= args.p_uncond).float()[:, None]
-    return F.mse_loss(model(x_t, t_norm, c * keep).float(), eps)
+    return F.mse_loss(model(x_t.to(dev), t_norm.to(dev), (c * keep).to(dev)).float(), eps.to(dev))
 
 
 def grid(images, rows, cols, path):
@@ -129,19 +149,21 @@ def grid(images, rows, cols, path):
 def figure(model, args, epoch, heldout):
     model.eval()
     gen = torch.Generator().manual_seed(1234)
+    dev = args.device
     if args.model == "denoiser":
         x0 = torch.from_numpy(heldout[0][::100][:10]).float()[:, None] / 255.0
         z = x0 + args.sigma * torch.randn(x0.shape, generator=gen)
-        out = model(z)
+        out = model(z.to(dev)).cpu()
         grid(torch.cat([x0, z, out]), 3, 10, os.path.join(args.out, f"denoised_epoch{epoch}.png"))
     elif args.model == "time":
-        x = ddpm.sample(lambda x, t: model(x, t), 40, gen)
+        x = ddpm.sample(lambda x, t: model(x.to(dev), t.to(dev)).cpu(), 40, gen)
         grid(x, 4, 10, os.path.join(args.out, f"samples_epoch{epoch}.png"))
     else:
         c = one_hot(torch.arange(40) % 10)
 
         def guided(x, t, g=5.0):
-            eps = model(torch.cat([x, x]), torch.cat([t, t]), torch.cat([c, torch.zeros_like(c)]))
+            eps = model(torch.cat([x, x]).to(dev), torch.cat([t, t]).to(dev),
+                        torch.cat([c, torch.zeros_like(c)]).to(dev)).cpu()
             eps_c, eps_u = eps.chunk(2)
             return eps_u + g * (eps_c - eps_u)
 
@@ -195,7 +217,7 @@ def native_bf16(cpuinfo="/proc/cpuinfo"):
 
 def main():
     args = parse_args()
-    if args.bf16 and native_bf16() is False:
+    if args.bf16 and args.device == "cpu" and native_bf16() is False:
         print("warning: --bf16: this CPU has no native bfloat16 (no avx512_bf16 or amx_bf16 flag in /proc/cpuinfo), "
               "so autocast emulates it: about 16x slower than float32 on an AVX2-only CPU. Drop --bf16 here.",
               file=sys.stderr, flush=True)
@@ -209,12 +231,18 @@ def main():
         mp.spawn(train, args=(args,), nprocs=args.workers)
 
 
+def cpu_state(module):
+    """The module's state dict on the CPU: snapshots load with ``export.py`` on a machine without a GPU."""
+    return {k: v.detach().cpu() for k, v in module.state_dict().items()}
+
+
 def init_weights(model, args, train_x, train_y):
     """Loads ``--init`` into ``model``; every process does the same, so the workers start alike."""
     gen = torch.Generator().manual_seed(args.seed + 104729)
     idx = torch.randperm(len(train_x), generator=gen)[:1024]
     abar = ddpm.schedule()[2]
-    warmstart.load_onnx(model, os.path.join(mnist_data.REPO, args.init), lambda m: loss_for(m, args, train_x[idx], train_y[idx], gen, abar))
+    warmstart.load_onnx(model, os.path.join(mnist_data.REPO, args.init),
+                        lambda m: loss_for(m, args, train_x[idx], train_y[idx], gen, abar))
 
 
 def train(rank, args):
@@ -236,6 +264,7 @@ def train(rank, args):
     torch.manual_seed(args.seed)
     model = unet.build(args.model, args.hidden)
     ckpt_path = os.path.join(args.out, "checkpoint.pt")
+    model.to(args.device)
     if args.init and not os.path.exists(ckpt_path):  # a resumed run loads its own weights below
         init_weights(model, args, train_x, train_y)
     ema = copy.deepcopy(model).eval() if args.ema else None
@@ -248,7 +277,7 @@ def train(rank, args):
 
     loss_path = os.path.join(args.out, "loss.csv")
     if os.path.exists(ckpt_path):
-        ckpt = torch.load(ckpt_path)
+        ckpt = torch.load(ckpt_path, map_location=args.device)
         for key in RESUME_KEYS:
             if key in ckpt.get("settings", {}) and ckpt["settings"][key] != getattr(args, key):
                 raise SystemExit(f"{ckpt_path} belongs to a run with --{key.replace('_', '-')} "
@@ -257,7 +286,7 @@ def train(rank, args):
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
         sched.load_state_dict(ckpt["scheduler"])
-        gen.set_state(ckpt["generators"][rank] if "generators" in ckpt else ckpt["generator"])
+        gen.set_state((ckpt["generators"][rank] if "generators" in ckpt else ckpt["generator"]).cpu())
         epoch, batch_index = ckpt["epoch"], ckpt["batch_index"]
         updates = ckpt.get("updates", epoch * batches_per_epoch + batch_index)
         if ema is not None:
@@ -306,7 +335,8 @@ def train(rank, args):
                 for i, part in enumerate(parts):
                     sync = net.no_sync() if world > 1 and i < len(parts) - 1 else contextlib.nullcontext()
                     with sync:
-                        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                        with torch.autocast(torch.device(args.device).type, dtype=torch.bfloat16,
+                                            enabled=args.bf16):
                             part_loss = loss_for(net, args, train_x[part], train_y[part], gen, abar)
                         (part_loss * (len(part) / len(idx))).backward()
                     loss += part_loss.item() * len(part) / len(idx)
@@ -344,9 +374,9 @@ def train(rank, args):
         sched.step()
         epoch, batch_index = epoch + 1, 0
         if epoch in snapshots and lead:
-            torch.save(model.state_dict(), os.path.join(args.out, f"epoch{epoch}.pt"))
+            torch.save(cpu_state(model), os.path.join(args.out, f"epoch{epoch}.pt"))
             if ema is not None:
-                torch.save(ema.state_dict(), os.path.join(args.out, f"epoch{epoch}_ema.pt"))
+                torch.save(cpu_state(ema), os.path.join(args.out, f"epoch{epoch}_ema.pt"))
             figure(ema if ema is not None else model, args, epoch, heldout)
         save_checkpoint()
         if lead:
