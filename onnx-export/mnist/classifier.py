@@ -92,6 +92,14 @@ def load_png(path):
     return img
 
 
+def _samples(folder, pattern, option):
+    """The sorted ``pattern`` files in ``folder``; exits naming ``option`` when there are none."""
+    files = sorted(glob.glob(os.path.join(folder, pattern)))
+    if not files:
+        raise SystemExit(f"{option} {folder}: no {pattern} files there (mnist-sample writes them)")
+    return files
+
+
 def evaluate(args):
     if not os.path.isfile(args.weights):
         raise SystemExit(f"--weights {args.weights}: no such file; train the judge first "
@@ -101,9 +109,7 @@ def evaluate(args):
     model.eval()
     result = {}
     if args.class_dir:
-        files = sorted(glob.glob(os.path.join(args.class_dir, "digit*_*.png")))
-        if not files:
-            raise SystemExit(f"--class-dir {args.class_dir}: no digit*_*.png files there (mnist-sample writes them)")
+        files = _samples(args.class_dir, "digit*_*.png", "--class-dir")
         wanted = [int(re.match(r"digit(\d)_", os.path.basename(f)).group(1)) for f in files]
         with torch.no_grad():
             probs = F.softmax(model(torch.from_numpy(np.stack([load_png(f) for f in files]))[:, None]), 1)
@@ -115,9 +121,7 @@ def evaluate(args):
             "per_digit": {str(d): float((pred[wanted == d] == d).mean()) for d in range(10) if (wanted == d).any()},
         }
     if args.time_dir:
-        files = sorted(glob.glob(os.path.join(args.time_dir, "sample_*.png")))
-        if not files:
-            raise SystemExit(f"--time-dir {args.time_dir}: no sample_*.png files there (mnist-sample writes them)")
+        files = _samples(args.time_dir, "sample_*.png", "--time-dir")
         with torch.no_grad():
             probs = F.softmax(model(torch.from_numpy(np.stack([load_png(f) for f in files]))[:, None]), 1)
         conf, pred = probs.max(1)

