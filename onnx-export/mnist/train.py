@@ -135,7 +135,11 @@ def loss_for(model, args, x0, labels, gen, abar):
 
 
 def grid(images, rows, cols, path):
-    from PIL import Image
+    try:
+        from PIL import Image
+    except ImportError:
+        print(f"skipping {os.path.basename(path)}: PIL is not installed (apt-get install python3-pil)", flush=True)
+        return
 
     images = images.clamp(0, 1).mul(255).round().byte().numpy()[:, 0]
     canvas = np.zeros((rows * 28, cols * 28), dtype=np.uint8)
@@ -173,7 +177,11 @@ def figure(model, args, epoch, heldout):
 
 
 def plot_loss(args):
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        print("skipping loss.png: matplotlib is not installed (apt-get install python3-matplotlib)", flush=True)
+        return
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
