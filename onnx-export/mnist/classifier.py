@@ -14,6 +14,13 @@ Evaluate PNGs written by ``diffusion4j-examples.jar mnist-sample``::
     /usr/bin/python3 onnx-export/mnist/classifier.py eval --class-dir DIR   # digit<c>_<i>.png
     /usr/bin/python3 onnx-export/mnist/classifier.py eval --time-dir DIR    # sample_<i>.png
 
+    /usr/bin/python3 onnx-export/mnist/classifier.py eval --anagram-dir DIR --upright 1 --other 7 --view flip
+
+The last judges visual anagrams (``anagram_<i>.png`` of ``mnist-anagram``): each image is classified upright and
+through the view (``flip``: upside down; ``rot90``/``rot180``/``rot270``: quarter turns counter-clockwise, as
+``torch.rot90`` and the library's ``View``), and it reads both ways when the first is ``--upright`` and the second
+``--other``.
+
 ``eval`` prints a JSON object (and writes it with ``--json FILE``): for class samples the share classified as the
 requested digit (overall and per digit); for unconditional samples the share the classifier assigns to some digit
 with confidence > 0.9 and the count per digit.
@@ -100,6 +107,16 @@ def _samples(folder, pattern, option):
     return files
 
 
+# the library's views (dev.diffusion4j.view.View) on one [28, 28] image
+VIEWS = {
+    "identity": lambda img: img,
+    "flip": np.flipud,
+    "rot90": lambda img: np.rot90(img, 1),
+    "rot180": lambda img: np.rot90(img, 2),
+    "rot270": lambda img: np.rot90(img, 3),
+}
+
+
 def evaluate(args):
     if not os.path.isfile(args.weights):
         raise SystemExit(f"--weights {args.weights}: no such file; train the judge first "
@@ -133,6 +150,19 @@ def evaluate(args):
             "confident_count_per_digit": {str(d): int(c) for d, c in enumerate(counts)},
             "every_digit_present": bool((counts > 0).all()),
         }
+    if args.anagram_dir:
+        files = _samples(args.anagram_dir, "anagram_*.png", "--anagram-dir")
+        upright = np.stack([load_png(f) for f in files])
+        viewed = np.stack([VIEWS[args.view](img) for img in upright])
+        with torch.no_grad():
+            pu = model(torch.from_numpy(upright)[:, None]).argmax(1).numpy()
+            pv = model(torch.from_numpy(np.ascontiguousarray(viewed))[:, None]).argmax(1).numpy()
+        result["anagram"] = {
+            "samples": len(files), "upright": args.upright, "other": args.other, "view": args.view,
+            "share_read_both_ways": float(((pu == args.upright) & (pv == args.other)).mean()),
+            "share_upright_read": float((pu == args.upright).mean()),
+            "share_view_read": float((pv == args.other).mean()),
+        }
     text = json.dumps(result, indent=2)
     print(text)
     if args.json:
@@ -151,9 +181,17 @@ def main():
     e = sub.add_parser("eval")
     e.add_argument("--class-dir")
     e.add_argument("--time-dir")
+    e.add_argument("--anagram-dir", help="anagram_<i>.png of mnist-anagram, judged upright and through --view")
+    e.add_argument("--upright", type=int, choices=range(10), help="the digit an anagram should read upright")
+    e.add_argument("--other", type=int, choices=range(10), help="the digit it should read through --view")
+    e.add_argument("--view", choices=sorted(VIEWS), help="the anagram's view")
     e.add_argument("--weights", default=DEFAULT_WEIGHTS)
     e.add_argument("--json")
     args = p.parse_args()
+    if args.command == "eval" and args.anagram_dir and None in (args.upright, args.other, args.view):
+        p.error("--anagram-dir needs --upright, --other and --view")
+    if args.command == "eval" and not (args.class_dir or args.time_dir or args.anagram_dir):
+        p.error("eval needs --class-dir, --time-dir or --anagram-dir")
     torch.set_num_threads(1)
     train(args) if args.command == "train" else evaluate(args)
 
