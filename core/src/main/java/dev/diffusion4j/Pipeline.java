@@ -390,7 +390,7 @@ public final class Pipeline {
     if (startIndex < 0) {
       throw new IllegalArgumentException("startIndex must be >= 0, but is: " + startIndex);
     }
-    this.image = image;
+    this.image = dev.diffusion4j.tensor.Finite.requireFinite(image, "image");
     this.startIndex = startIndex;
     return this;
   }
@@ -448,7 +448,7 @@ public final class Pipeline {
               + " channels, but has shape: "
               + Arrays.toString(images.shape()));
     }
-    this.lowResolution = images;
+    this.lowResolution = dev.diffusion4j.tensor.Finite.requireFinite(images, "lowResolution");
     if (images.dim(0) > 1) {
       this.samples = images.dim(0);
     }

@@ -118,6 +118,7 @@ public final class Images {
    * @param index which sample of the batch
    * @param range the value range of {@code x}
    * @return the image ({@code TYPE_BYTE_GRAY} for one channel, {@code TYPE_INT_RGB} otherwise)
+   * @throws IllegalArgumentException when the sample holds NaN or an infinity
    */
   public static BufferedImage toImage(Tensor x, int index, ValueRange range) {
     x.requireRank(4, "x");
@@ -134,6 +135,16 @@ public final class Images {
     float[] d = x.data();
     int hw = h * w;
     int base = index * c * hw;
+    for (int i = base; i < base + Math.min(c, 3) * hw; i++) {
+      if (!Float.isFinite(d[i])) {
+        throw new IllegalArgumentException(
+            "x must hold finite values only to become an image, but sample "
+                + index
+                + " holds "
+                + dev.diffusion4j.tensor.Finite.describe(x, i)
+                + "; NaN would be written as black");
+      }
+    }
     BufferedImage img =
         new BufferedImage(w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < h; y++) {

@@ -54,9 +54,7 @@ public record MnistDigits(Tensor images, int[] labels) {
   }
 
   private static byte[] readIdx(Path file, int rank, int[][] dims) {
-    if (file == null || !Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("IDX file does not exist: " + file);
-    }
+    dev.diffusion4j.RegularFiles.require(file, "IDX file");
     try (InputStream raw = Files.newInputStream(file);
         InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
         DataInputStream data = new DataInputStream(in)) {

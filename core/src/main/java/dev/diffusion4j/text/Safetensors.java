@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Collections;
@@ -36,9 +35,7 @@ public record Safetensors(Map<String, Tensor> tensors, Map<String, String> metad
    * @throws IllegalArgumentException naming the file if it is missing or malformed
    */
   public static Safetensors read(Path path) {
-    if (path == null || !Files.isRegularFile(path)) {
-      throw new IllegalArgumentException("safetensors file does not exist: " + path);
-    }
+    dev.diffusion4j.RegularFiles.require(path, "safetensors file");
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       long size = ch.size();
       ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);

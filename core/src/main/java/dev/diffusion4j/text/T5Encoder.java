@@ -151,7 +151,14 @@ public final class T5Encoder implements AutoCloseable {
       feeds.values().forEach(OnnxTensor::close);
       throw new DiffusionException("cannot create the encoder's inputs", e);
     }
-    OnnxModel.FloatOutput out = model.run(feeds, "last_hidden_state");
+    OnnxModel.FloatOutput out =
+        model.run(
+            feeds,
+            "last_hidden_state",
+            "the prompt \"" + prompt + "\"",
+            1,
+            PromptEmbeddings.TOKENS,
+            PromptEmbeddings.WIDTH);
     Tensor t = Tensor.wrap(out.data(), out.intShape());
     cache.putIfAbsent(prompt, t);
     return t;

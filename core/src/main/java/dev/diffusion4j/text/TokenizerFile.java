@@ -27,9 +27,7 @@ final class TokenizerFile {
    * @throws IllegalArgumentException naming the file and the first problem found
    */
   static void validateT5(Path path) {
-    if (path == null || !Files.isRegularFile(path)) {
-      throw new IllegalArgumentException("tokenizer file does not exist: " + path);
-    }
+    dev.diffusion4j.RegularFiles.require(path, "tokenizer file");
     JsonObject root;
     try {
       JsonElement e = JsonParser.parseString(Files.readString(path));
