@@ -119,4 +119,17 @@ class HostilePipelineTest {
     Images.write(fine, 0, ValueRange.ZERO_TO_ONE, out);
     assertThat(out).exists();
   }
+
+  @Test
+  void twoMillionSamplesAreRefusedBeforeAnyAllocation() {
+    try (Diffusion d = Diffusion.mnist(CLASS, CPU)) {
+      assertThatThrownBy(() -> d.pipeline().label(3).samples(2_000_000))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("samples must be <= 1024 (Pipeline.MAX_SAMPLES), but is: 2000000");
+      int[] labels = new int[Pipeline.MAX_SAMPLES + 1];
+      assertThatThrownBy(() -> d.pipeline().labels(labels).build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("samples must be <= 1024 (Pipeline.MAX_SAMPLES), but is: 1025");
+    }
+  }
 }

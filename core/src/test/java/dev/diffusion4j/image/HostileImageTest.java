@@ -12,6 +12,7 @@ import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -213,5 +214,51 @@ class HostileImageTest {
     assertThatThrownBy(() -> ImageGrid.render(java.util.List.of(tile), 1, 200, null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("Images.MAX_PIXELS");
+  }
+
+  private Path idx(String name, int magic, int... dimsThenData) throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
+    out.writeInt(magic);
+    for (int v : dimsThenData) {
+      out.writeInt(v);
+    }
+    return Files.write(dir.resolve(name), bytes.toByteArray());
+  }
+
+  @Test
+  void idxHeadersThatLieAreRefusedNamingTheFile() throws Exception {
+    Path labels = idx("labels", 0x801, 1, 0x05000000); // one label: 5
+    Path negative = idx("negative", 0x803, -1, 28, 28);
+    assertThatThrownBy(() -> MnistDigits.read(negative, labels))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "IDX file " + negative + " has dimension 0 = -1; it must be in [1, 2147483647]");
+    Path huge = idx("huge", 0x803, 65536, 4096, 4096);
+    assertThatThrownBy(() -> MnistDigits.read(huge, labels))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("IDX file " + huge + " has dimensions [65536, 4096, 4096]")
+        .hasMessageContaining("at most 1073741824 are read");
+    Path short1 = idx("short", 0x803, 2, 28, 28);
+    assertThatThrownBy(() -> MnistDigits.read(short1, labels))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "IDX file "
+                + short1
+                + " has dimensions [2, 28, 28] (1568 bytes), but 0 follow the header");
+  }
+
+  @Test
+  void idxLabelsThatAreNotDigitsAreRefused() throws Exception {
+    Path images = Files.write(dir.resolve("img"), new byte[16 + 784]);
+    ByteBuffer.wrap(Files.readAllBytes(images));
+    byte[] header = {0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 28};
+    byte[] all = new byte[16 + 784];
+    System.arraycopy(header, 0, all, 0, 16);
+    Files.write(images, all);
+    Path labels = Files.write(dir.resolve("lab"), new byte[] {0, 0, 8, 1, 0, 0, 0, 1, (byte) 200});
+    assertThatThrownBy(() -> MnistDigits.read(images, labels))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("labelsFile must hold digits 0-9, but label 0 is 200: " + labels);
   }
 }
