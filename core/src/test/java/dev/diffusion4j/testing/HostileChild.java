@@ -79,6 +79,28 @@ public final class HostileChild {
     System.out.println("calls " + ok.get() + " refused " + refused.get());
   }
 
+  /**
+   * Opens each tokenizer file (args[2..]) with the T5 encoder of args[1] and tokenizes a prompt,
+   * printing one line per file: {@code FILE <name> REFUSED <message>} or {@code FILE <name>
+   * ACCEPTED <ids>}.
+   */
+  private static void tokenizers(String[] args) {
+    Path encoder = Path.of(args[1]);
+    for (int i = 2; i < args.length; i++) {
+      Path file = Path.of(args[i]);
+      String line;
+      try (T5Encoder t5 =
+          T5Encoder.open(file, encoder, SessionSettings.on(Device.cpu()).withIntraOpThreads(1))) {
+        long[] ids = t5.tokenize("A photo  of a dog")[0];
+        line = "ACCEPTED " + java.util.Arrays.toString(java.util.Arrays.copyOf(ids, 8));
+      } catch (RuntimeException e) {
+        line = "REFUSED " + e.getClass().getName() + ": " + e.getMessage();
+      }
+      System.out.println("FILE " + file.getFileName() + " " + line);
+      System.out.flush();
+    }
+  }
+
   private static long rssKib() throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
       if (line.startsWith("VmRSS:")) {
@@ -129,6 +151,7 @@ public final class HostileChild {
           }
         }
         case "close-while-encoding" -> closeWhileEncoding(Path.of(args[1]));
+        case "tokenizers" -> tokenizers(args);
         case "rss" -> rss(Path.of(args[1]), Integer.parseInt(args[2]));
         default -> throw new IllegalStateException("unknown case " + args[0]);
       }
