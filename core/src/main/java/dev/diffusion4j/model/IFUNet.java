@@ -236,6 +236,11 @@ public final class IFUNet implements ImageConditioned {
   }
 
   @Override
+  public void cancel() {
+    model.cancelRuns();
+  }
+
+  @Override
   public void close() {
     model.close();
   }

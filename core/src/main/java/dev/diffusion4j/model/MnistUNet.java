@@ -217,6 +217,11 @@ public final class MnistUNet implements Denoiser {
   }
 
   @Override
+  public void cancel() {
+    model.cancelRuns();
+  }
+
+  @Override
   public void close() {
     model.close();
   }

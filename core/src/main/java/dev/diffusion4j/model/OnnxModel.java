@@ -32,6 +32,13 @@ public class OnnxModel implements AutoCloseable {
   private final java.util.concurrent.locks.ReadWriteLock lock =
       new java.util.concurrent.locks.ReentrantReadWriteLock();
   private boolean closed;
+
+  /** The run options of the passes in progress; guarded by itself. */
+  private final java.util.Set<OrtSession.RunOptions> active = new java.util.HashSet<>();
+
+  /** Those of them that {@link #cancelRuns()} stopped; guarded by {@link #active}. */
+  private final java.util.Set<OrtSession.RunOptions> cancelled = new java.util.HashSet<>();
+
   private final java.util.concurrent.atomic.LongAdder runNanos =
       new java.util.concurrent.atomic.LongAdder();
 
@@ -291,20 +298,64 @@ public class OnnxModel implements AutoCloseable {
         throw new IllegalStateException("model " + path.getFileName() + " is closed");
       }
       long started = System.nanoTime();
-      try (OrtSession.Result result = session.run(feeds)) {
-        runNanos.add(System.nanoTime() - started);
-        OnnxValue value =
-            result
-                .get(output)
-                .orElseThrow(() -> new DiffusionException("model output missing: " + output));
-        OnnxTensor t = (OnnxTensor) value;
-        return new FloatOutput(Floats.read(t), t.getInfo().getShape());
+      try (OrtSession.RunOptions options = new OrtSession.RunOptions()) {
+        synchronized (active) {
+          active.add(options);
+        }
+        try (OrtSession.Result result = session.run(feeds, options)) {
+          runNanos.add(System.nanoTime() - started);
+          OnnxValue value =
+              result
+                  .get(output)
+                  .orElseThrow(() -> new DiffusionException("model output missing: " + output));
+          OnnxTensor t = (OnnxTensor) value;
+          return new FloatOutput(Floats.read(t), t.getInfo().getShape());
+        } catch (OrtException e) {
+          boolean cancelled;
+          synchronized (active) {
+            cancelled = this.cancelled.remove(options);
+          }
+          throw new DiffusionException(
+              (cancelled
+                  ? "running " + path.getFileName() + " was cancelled"
+                  : "running " + path.getFileName() + " failed"),
+              e);
+        } finally {
+          synchronized (active) {
+            active.remove(options);
+            this.cancelled.remove(options);
+          }
+        }
       } catch (OrtException e) {
-        throw new DiffusionException("running " + path.getFileName() + " failed", e);
+        throw new DiffusionException("cannot create the run options of " + path.getFileName(), e);
       }
     } finally {
       lock.readLock().unlock();
       feeds.values().forEach(OnnxTensor::close);
+    }
+  }
+
+  /**
+   * Cancels the passes of this model in progress on any thread: each ends at its next operator (a
+   * {@code Loop} at its next iteration) and throws a {@link DiffusionException} that says it was
+   * cancelled. Passes started afterwards run normally. This is how a caller bounds a run: call it
+   * from a timer, e.g. {@code scheduler.schedule(model::cancelRuns, 30, SECONDS)}.
+   *
+   * @return how many passes were asked to stop
+   */
+  public int cancelRuns() {
+    synchronized (active) {
+      int n = 0;
+      for (OrtSession.RunOptions o : active) {
+        try {
+          o.setTerminate(true);
+          cancelled.add(o);
+          n++;
+        } catch (OrtException e) {
+          // the pass is ending on its own
+        }
+      }
+      return n;
     }
   }
 

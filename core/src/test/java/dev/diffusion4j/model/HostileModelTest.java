@@ -183,4 +183,53 @@ class HostileModelTest {
                 + SessionSettings.MAX_INTRA_OP_THREADS
                 + ", but is: 100000");
   }
+
+  /** A model whose Loop runs 2^62 times: it never returns on its own. */
+  private Path endlessLoop() {
+    OnnxWriter body =
+        new OnnxWriter()
+            .value("i", false, 7)
+            .value("c_in", false, 9)
+            .value("x_in", false, 1, -1, 1, 28, 28)
+            .value("c_out", true, 9)
+            .value("x_out", true, 1, -1, 1, 28, 28)
+            .node("Identity", List.of("c_in"), List.of("c_out"))
+            .node("Neg", List.of("x_in"), List.of("x_out"));
+    byte[] trips =
+        java.nio.ByteBuffer.allocate(8)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+            .putLong(1L << 62)
+            .array();
+    return timeModel()
+        .initializerRaw("M", 7, trips)
+        .initializerRaw("cond", 9, new byte[] {1})
+        .node("Loop", List.of("M", "cond", "x"), List.of("eps"), "body", body)
+        .write(dir.resolve("loop.onnx"));
+  }
+
+  @Test
+  void aRunThatNeverEndsCanBeCancelled() throws Exception {
+    Path loop = endlessLoop();
+    try (dev.diffusion4j.Diffusion d = dev.diffusion4j.Diffusion.mnist(loop, CPU)) {
+      java.util.concurrent.CompletableFuture<Object> run =
+          new java.util.concurrent.CompletableFuture<>();
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  run.complete(d.pipeline().steps(1).seed(1).generate());
+                } catch (Throwable e) {
+                  run.completeExceptionally(e);
+                }
+              });
+      t.setDaemon(true);
+      t.start();
+      Thread.sleep(500);
+      assertThat(run).isNotDone();
+      d.cancel();
+      assertThatThrownBy(() -> run.get(20, java.util.concurrent.TimeUnit.SECONDS))
+          .hasCauseInstanceOf(DiffusionException.class)
+          .hasMessageContaining("running loop.onnx was cancelled");
+    }
+  }
 }

@@ -80,7 +80,8 @@ public final class OnnxWriter {
    * @param op the operator type
    * @param in its inputs
    * @param out its outputs
-   * @param intsAttributes attributes as name, long[] pairs (INTS) or name, Long pairs (INT)
+   * @param intsAttributes attributes as name, long[] pairs (INTS), name, Long pairs (INT) or name,
+   *     OnnxWriter pairs (GRAPH: the writer's graph as a subgraph)
    * @return this
    */
   public OnnxWriter node(String op, List<String> in, List<String> out, Object... intsAttributes) {
@@ -95,7 +96,10 @@ public final class OnnxWriter {
     n.string(4, op);
     for (int i = 0; i < intsAttributes.length; i += 2) {
       Proto a = new Proto().string(1, (String) intsAttributes[i]);
-      if (intsAttributes[i + 1] instanceof long[] values) {
+      if (intsAttributes[i + 1] instanceof OnnxWriter body) {
+        a.bytes(6, body.graph());
+        a.varint(20, 5);
+      } else if (intsAttributes[i + 1] instanceof long[] values) {
         for (long v : values) {
           a.varint(8, v);
         }
@@ -117,19 +121,44 @@ public final class OnnxWriter {
    * @return the path
    */
   public Path write(Path path) {
+    Proto opset = new Proto().string(1, "").varint(2, 17);
+    Proto model = new Proto().varint(1, 8).message(8, opset).bytes(7, graph());
+    try {
+      return Files.write(path, model.bytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Adds an initializer from little-endian raw bytes (e.g. int64 = 7, bool = 9).
+   *
+   * @param name the name
+   * @param dataType the ONNX data type
+   * @param raw the bytes
+   * @param dims the shape (none for a scalar)
+   * @return this
+   */
+  public OnnxWriter initializerRaw(String name, int dataType, byte[] raw, long... dims) {
+    Proto t = new Proto();
+    for (long d : dims) {
+      t.varint(1, d);
+    }
+    t.varint(2, dataType);
+    t.string(8, name);
+    t.bytes(9, raw);
+    initializers.add(t.bytes());
+    return this;
+  }
+
+  private byte[] graph() {
     Proto graph = new Proto();
     nodes.forEach(b -> graph.bytes(1, b));
     graph.string(2, "hostile");
     initializers.forEach(b -> graph.bytes(5, b));
     inputs.forEach(b -> graph.bytes(11, b));
     outputs.forEach(b -> graph.bytes(12, b));
-    Proto opset = new Proto().string(1, "").varint(2, 17);
-    Proto model = new Proto().varint(1, 8).message(8, opset).message(7, graph);
-    try {
-      return Files.write(path, model.bytes());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return graph.bytes();
   }
 
   /** A protobuf message being written. */
