@@ -232,6 +232,20 @@ public final class Diffusion implements AutoCloseable {
     }
   }
 
+  /**
+   * Cancels the model passes in progress on any thread: the runs they belong to fail with a {@link
+   * DiffusionException} saying so, at the next operator of the model (a model with a huge {@code
+   * Loop} included). This is how a caller bounds a run, e.g. from a timer; passes started
+   * afterwards run normally, so a cancel that falls between two steps stops nothing (call it
+   * again).
+   */
+  public void cancel() {
+    denoiser.cancel();
+    if (upscaler != null) {
+      upscaler.cancel();
+    }
+  }
+
   /** Closes the denoiser and the encoder. Idempotent. */
   @Override
   public synchronized void close() {

@@ -52,6 +52,12 @@ public final class Pipeline {
   /** Default number of samples. */
   public static final int DEFAULT_SAMPLES = 1;
 
+  /**
+   * The most samples one run accepts: {@value}. A run is one batch, so a count such as 2 million
+   * would allocate gigabytes before the first step; more samples take several runs.
+   */
+  public static final int MAX_SAMPLES = 1024;
+
   /** The default guidance scale for a model with conditions: the study's MNIST setting. */
   public static final double DEFAULT_GUIDANCE_MNIST = 5.0;
 
@@ -341,13 +347,14 @@ public final class Pipeline {
   /**
    * Sets the number of samples, generated as one batch.
    *
-   * @param count at least 1
+   * @param count in {@code [1, }{@link #MAX_SAMPLES}{@code ]}
    * @return this builder
    */
   public Pipeline samples(int count) {
     if (count < 1) {
       throw new IllegalArgumentException("samples must be >= 1, but is: " + count);
     }
+    checkMaxSamples(count);
     this.samples = count;
     return this;
   }
@@ -390,7 +397,7 @@ public final class Pipeline {
     if (startIndex < 0) {
       throw new IllegalArgumentException("startIndex must be >= 0, but is: " + startIndex);
     }
-    this.image = image;
+    this.image = dev.diffusion4j.tensor.Finite.requireFinite(image, "image");
     this.startIndex = startIndex;
     return this;
   }
@@ -448,7 +455,7 @@ public final class Pipeline {
               + " channels, but has shape: "
               + Arrays.toString(images.shape()));
     }
-    this.lowResolution = images;
+    this.lowResolution = dev.diffusion4j.tensor.Finite.requireFinite(images, "lowResolution");
     if (images.dim(0) > 1) {
       this.samples = images.dim(0);
     }
@@ -526,6 +533,13 @@ public final class Pipeline {
     return this;
   }
 
+  private static void checkMaxSamples(int n) {
+    if (n > MAX_SAMPLES) {
+      throw new IllegalArgumentException(
+          "samples must be <= " + MAX_SAMPLES + " (Pipeline.MAX_SAMPLES), but is: " + n);
+    }
+  }
+
   private void requireConditional(String what) {
     if (diffusion.encoder() == null) {
       throw new IllegalArgumentException(
@@ -578,6 +592,7 @@ public final class Pipeline {
           "a condition is required for " + denoiser + ": call label(..) or prompt(..)");
     }
     int n = samples != null ? samples : Math.max(DEFAULT_SAMPLES, conditions.size());
+    checkMaxSamples(n);
     if (conditions.size() > 1 && conditions.size() != n) {
       throw new IllegalArgumentException(
           "samples must equal the number of per-sample conditions ("

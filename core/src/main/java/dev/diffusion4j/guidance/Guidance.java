@@ -9,6 +9,13 @@ import dev.diffusion4j.tensor.Tensor;
  */
 public final class Guidance {
 
+  /**
+   * The largest guidance scale accepted: {@value}. Published settings stay below 20; a scale far
+   * above this one only amplifies {@code eps_c - eps_u} until float32 overflows and the image turns
+   * black.
+   */
+  public static final double MAX_SCALE = 1000.0;
+
   private Guidance() {}
 
   /**
@@ -38,10 +45,15 @@ public final class Guidance {
    *
    * @param scale the guidance scale
    * @return {@code scale}
+   * @throws IllegalArgumentException unless {@code 0 <= scale <= }{@link #MAX_SCALE}
    */
   public static double checkScale(double scale) {
     if (!(scale >= 0) || Double.isInfinite(scale)) {
       throw new IllegalArgumentException("guidance must be >= 0 and finite, but is: " + scale);
+    }
+    if (scale > MAX_SCALE) {
+      throw new IllegalArgumentException(
+          "guidance must be <= " + MAX_SCALE + " (Guidance.MAX_SCALE), but is: " + scale);
     }
     return scale;
   }

@@ -17,6 +17,21 @@ public final class GaussianBlur {
   /** The study's denoising baseline sigma (s = 2). */
   public static final double BASELINE_SIGMA = 2.0;
 
+  /**
+   * The largest kernel size accepted: {@value}. Reflect padding needs images larger than half the
+   * kernel, so a larger kernel fits no image this library makes (IF stage II is 256x256).
+   */
+  public static final int MAX_KERNEL_SIZE = 1023;
+
+  /**
+   * The smallest sigma accepted: {@value}. Below it the kernel is a unit impulse already; near zero
+   * {@code x / sigma} overflows float32 and the kernel turns into NaN.
+   */
+  public static final double MIN_SIGMA = 1e-3;
+
+  /** The largest sigma accepted: {@value}. Beyond it the kernel is flat to float precision. */
+  public static final double MAX_SIGMA = 1e6;
+
   private final int kernelSize;
   private final double sigma;
   private final float[] kernel;
@@ -24,17 +39,26 @@ public final class GaussianBlur {
   /**
    * Creates a blur.
    *
-   * @param kernelSize k, odd and positive
-   * @param sigma the standard deviation, {@code > 0}
-   * @throws IllegalArgumentException if k is even or not positive, or sigma is not positive
+   * @param kernelSize k, odd, in {@code [1, }{@link #MAX_KERNEL_SIZE}{@code ]}
+   * @param sigma the standard deviation, in {@code [}{@link #MIN_SIGMA}{@code , }{@link
+   *     #MAX_SIGMA}{@code ]}
+   * @throws IllegalArgumentException if k is even or out of range, or sigma is out of range
    */
   public GaussianBlur(int kernelSize, double sigma) {
     if (kernelSize <= 0 || kernelSize % 2 == 0) {
       throw new IllegalArgumentException(
           "kernelSize must be odd and positive, but is: " + kernelSize);
     }
+    if (kernelSize > MAX_KERNEL_SIZE) {
+      throw new IllegalArgumentException(
+          "kernelSize must be <= " + MAX_KERNEL_SIZE + ", but is: " + kernelSize);
+    }
     if (!(sigma > 0) || Double.isInfinite(sigma)) {
       throw new IllegalArgumentException("sigma must be > 0 and finite, but is: " + sigma);
+    }
+    if (!(sigma >= MIN_SIGMA && sigma <= MAX_SIGMA)) {
+      throw new IllegalArgumentException(
+          "sigma must be in [" + MIN_SIGMA + ", " + MAX_SIGMA + "], but is: " + sigma);
     }
     this.kernelSize = kernelSize;
     this.sigma = sigma;
@@ -47,12 +71,12 @@ public final class GaussianBlur {
    * at 256 (kernel sizes are rounded to the nearest odd number; at most {@code 2 * (size - 1) + 1}
    * so that reflect padding stays valid).
    *
-   * @param size the image height (or width), at least 2
+   * @param size the image height (or width), in {@code [2, 1024]}
    * @return the blur
    */
   public static GaussianBlur forHybrid(int size) {
-    if (size < 2) {
-      throw new IllegalArgumentException("size must be >= 2, but is: " + size);
+    if (size < 2 || size > 1024) {
+      throw new IllegalArgumentException("size must be in [2, 1024], but is: " + size);
     }
     double scale = size / 64.0;
     int k = (int) Math.round(33 * scale);

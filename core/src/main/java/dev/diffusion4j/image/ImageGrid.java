@@ -19,6 +19,9 @@ public final class ImageGrid {
   private static final int PAD = 4;
   private static final int CAPTION_HEIGHT = 16;
 
+  /** The largest magnification accepted: {@value} (a 28x28 digit becomes 7168x7168). */
+  public static final int MAX_SCALE = 256;
+
   private ImageGrid() {}
 
   /**
@@ -26,9 +29,11 @@ public final class ImageGrid {
    *
    * @param tiles the images, row by row; all scaled to the size of the first. Not modified.
    * @param columns tiles per row, at least 1
-   * @param scale the integer magnification, at least 1
+   * @param scale the integer magnification, in {@code [1, }{@link #MAX_SCALE}{@code ]}
    * @param captions one caption per tile, or {@code null} for none
    * @return the grid image
+   * @throws IllegalArgumentException when an argument is out of range, or the grid would have more
+   *     than {@link Images#MAX_PIXELS} pixels
    */
   public static BufferedImage render(
       List<BufferedImage> tiles, int columns, int scale, List<String> captions) {
@@ -41,6 +46,9 @@ public final class ImageGrid {
     if (scale < 1) {
       throw new IllegalArgumentException("scale must be >= 1, but is: " + scale);
     }
+    if (scale > MAX_SCALE) {
+      throw new IllegalArgumentException("scale must be <= " + MAX_SCALE + ", but is: " + scale);
+    }
     if (captions != null && captions.size() != tiles.size()) {
       throw new IllegalArgumentException(
           "captions must hold one entry per tile ("
@@ -48,13 +56,38 @@ public final class ImageGrid {
               + "), but holds: "
               + captions.size());
     }
-    int tw = tiles.get(0).getWidth() * scale;
-    int th = tiles.get(0).getHeight() * scale;
+    long tileW = (long) tiles.get(0).getWidth() * scale;
+    long tileH = (long) tiles.get(0).getHeight() * scale;
+    if (tileW * tileH > Images.MAX_PIXELS) {
+      throw new IllegalArgumentException(
+          "a tile at scale "
+              + scale
+              + " would have "
+              + tileW * tileH
+              + " pixels; at most Images.MAX_PIXELS = "
+              + Images.MAX_PIXELS
+              + " are drawn");
+    }
+    int tw = (int) tileW;
+    int th = (int) tileH;
     int cols = Math.min(columns, tiles.size());
     int rows = (tiles.size() + cols - 1) / cols;
     int cap = captions == null ? 0 : CAPTION_HEIGHT;
     int cellW = tw + PAD;
     int cellH = th + cap + PAD;
+    long pixels = ((long) cols * cellW + PAD) * ((long) rows * cellH + PAD);
+    if (pixels > Images.MAX_PIXELS) {
+      throw new IllegalArgumentException(
+          "the grid of "
+              + tiles.size()
+              + " tiles at scale "
+              + scale
+              + " would have "
+              + pixels
+              + " pixels; at most Images.MAX_PIXELS = "
+              + Images.MAX_PIXELS
+              + " are drawn");
+    }
     BufferedImage out =
         new BufferedImage(cols * cellW + PAD, rows * cellH + PAD, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = out.createGraphics();

@@ -1,21 +1,38 @@
 package dev.diffusion4j.image;
 
+import dev.diffusion4j.RegularFiles;
 import dev.diffusion4j.tensor.Tensor;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Reads and writes PNG and JPEG images as NCHW tensors ({@code [1, C, H, W]}, C = 3 for RGB, 1 for
- * grayscale) in a chosen {@link ValueRange}.
+ * grayscale) in a chosen {@link ValueRange}. Palette, 1-, 2- and 4-bit PNGs, palette GIFs and CMYK
+ * JPEGs read with their true colours; a PNG with a corrupt chunk CRC, and an image of more than
+ * {@link #MAX_PIXELS} pixels, are refused.
  *
  * <p>Stateless and thread-safe.
  */
 public final class Images {
+
+  /**
+   * The most pixels an image file may decode to: {@value} (4096 x 4096, 64 MiB as 8-bit RGBA and
+   * 192 MiB as a float RGB tensor). A PNG of a few hundred kilobytes can claim 20000 x 20000 pixels
+   * (1.9 GB of heap); such a file is refused from its header.
+   */
+  public static final long MAX_PIXELS = 4096L * 4096L;
 
   private Images() {}
 
@@ -43,25 +60,88 @@ public final class Images {
     return fromImage(read(path), 1, range);
   }
 
-  private static BufferedImage read(Path path) {
+  /**
+   * Reads an image file as ImageIO decodes it, with three corrections: a PNG is refused when a
+   * chunk's CRC does not match (ImageIO ignores CRCs), an image of more than {@link #MAX_PIXELS}
+   * pixels is refused from its header before any pixel is decoded, and a CMYK JPEG is converted to
+   * RGB (ImageIO decodes it but its colour model renders it black).
+   *
+   * @param path a PNG, JPEG, GIF or BMP file
+   * @return the decoded image
+   * @throws IllegalArgumentException naming the path and the problem
+   */
+  public static BufferedImage read(Path path) {
     if (path == null) {
       throw new IllegalArgumentException("path must not be null");
     }
-    if (!Files.isRegularFile(path)) {
-      throw new IllegalArgumentException("path must be an existing image file, but is: " + path);
-    }
-    BufferedImage img;
-    try {
-      img = ImageIO.read(path.toFile());
+    RegularFiles.require(path, "image file");
+    try (ImageInputStream in = ImageIO.createImageInputStream(path.toFile())) {
+      if (in == null) {
+        throw new IOException("cannot open the file");
+      }
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        throw new IllegalArgumentException(
+            "path must be a PNG or JPEG image, but is not an image file: " + path);
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, false);
+        if (reader.getFormatName().equalsIgnoreCase("png")) {
+          PngChunks.check(path);
+        }
+        long w = reader.getWidth(0);
+        long h = reader.getHeight(0);
+        if (w * h > MAX_PIXELS) {
+          throw new IllegalArgumentException(
+              "image file "
+                  + path
+                  + " is "
+                  + w
+                  + "x"
+                  + h
+                  + " pixels; at most Images.MAX_PIXELS = "
+                  + MAX_PIXELS
+                  + " are decoded");
+        }
+        BufferedImage img = reader.read(0);
+        if (img.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_CMYK) {
+          img = cmykToRgb(img.getRaster());
+        }
+        return img;
+      } finally {
+        reader.dispose();
+      }
     } catch (IOException | RuntimeException e) {
+      if (e instanceof IllegalArgumentException iae) {
+        throw iae;
+      }
       throw new IllegalArgumentException(
           "path must be a readable PNG or JPEG image, but reading " + path + " failed: " + e, e);
     }
-    if (img == null) {
-      throw new IllegalArgumentException(
-          "path must be a PNG or JPEG image, but is not an image file: " + path);
+  }
+
+  /**
+   * Naive CMYK to RGB: {@code R = 255 (1 - C)(1 - K)}, and likewise for G with M, B with Y. The
+   * samples are in Adobe's inverted convention ({@code 255 - ink}), which Photoshop, PIL and the
+   * JDK's own JPEG writer all use, so {@code R = c' k' / 255}.
+   */
+  private static BufferedImage cmykToRgb(Raster raster) {
+    int w = raster.getWidth();
+    int h = raster.getHeight();
+    BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    int[] px = new int[raster.getNumBands()];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        raster.getPixel(x, y, px);
+        int k = px[3];
+        int r = Math.round(px[0] * k / 255f);
+        int g = Math.round(px[1] * k / 255f);
+        int b = Math.round(px[2] * k / 255f);
+        out.setRGB(x, y, (r << 16) | (g << 8) | b);
+      }
     }
-    return img;
+    return out;
   }
 
   /**
@@ -80,17 +160,23 @@ public final class Images {
     int w = img.getWidth();
     float[] d = new float[channels * h * w];
     int hw = h * w;
-    // Gray images are read from the raster: getRGB would apply a gamma conversion to them.
-    java.awt.image.Raster raster = img.getRaster();
-    boolean gray = raster.getNumBands() == 1;
-    int shift = gray ? Math.max(0, img.getColorModel().getComponentSize(0) - 8) : 0;
+    // Gray images are read from the raster: getRGB would apply a gamma conversion to them. Palette
+    // images (an IndexColorModel, including 1-, 2- and 4-bit gray PNGs) go through getRGB, which
+    // looks the index up in the palette; a raw index would read white as 1/255.
+    Raster raster = img.getRaster();
+    ColorModel cm = img.getColorModel();
+    boolean gray = raster.getNumBands() == 1 && !(cm instanceof IndexColorModel);
+    int bits = gray ? cm.getComponentSize(0) : 8;
+    int shift = Math.max(0, bits - 8);
+    int maxLow = bits < 8 ? (1 << bits) - 1 : 0;
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
         int r;
         int g;
         int b;
         if (gray) {
-          r = g = b = raster.getSample(x, y, 0) >> shift;
+          int s = raster.getSample(x, y, 0);
+          r = g = b = maxLow > 0 ? Math.round(s * 255f / maxLow) : s >> shift;
         } else {
           int rgb = img.getRGB(x, y);
           r = (rgb >> 16) & 0xff;
@@ -118,6 +204,7 @@ public final class Images {
    * @param index which sample of the batch
    * @param range the value range of {@code x}
    * @return the image ({@code TYPE_BYTE_GRAY} for one channel, {@code TYPE_INT_RGB} otherwise)
+   * @throws IllegalArgumentException when the sample holds NaN or an infinity
    */
   public static BufferedImage toImage(Tensor x, int index, ValueRange range) {
     x.requireRank(4, "x");
@@ -134,6 +221,16 @@ public final class Images {
     float[] d = x.data();
     int hw = h * w;
     int base = index * c * hw;
+    for (int i = base; i < base + Math.min(c, 3) * hw; i++) {
+      if (!Float.isFinite(d[i])) {
+        throw new IllegalArgumentException(
+            "x must hold finite values only to become an image, but sample "
+                + index
+                + " holds "
+                + dev.diffusion4j.tensor.Finite.describe(x, i)
+                + "; NaN would be written as black");
+      }
+    }
     BufferedImage img =
         new BufferedImage(w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < h; y++) {
@@ -175,6 +272,15 @@ public final class Images {
    * @throws UncheckedIOException if the file cannot be written
    */
   public static void write(BufferedImage img, Path path) {
+    if (path == null) {
+      throw new IllegalArgumentException("path must not be null");
+    }
+    if (Files.isDirectory(path)) {
+      throw new IllegalArgumentException("path must be an image file, but is a directory: " + path);
+    }
+    if (path.getFileName() == null) {
+      throw new IllegalArgumentException("path must name an image file, but is: " + path);
+    }
     String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
     String format;
     if (name.endsWith(".png")) {

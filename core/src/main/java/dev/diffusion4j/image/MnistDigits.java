@@ -49,14 +49,27 @@ public record MnistDigits(Tensor images, int[] labels) {
     int[] labels = new int[n];
     for (int i = 0; i < n; i++) {
       labels[i] = labs[i] & 0xff;
+      if (labels[i] > 9) {
+        throw new IllegalArgumentException(
+            "labelsFile must hold digits 0-9, but label "
+                + i
+                + " is "
+                + labels[i]
+                + ": "
+                + labelsFile);
+      }
     }
     return new MnistDigits(Tensor.wrap(d, n, 1, h, w), labels);
   }
 
+  /** The largest image side read: {@value}. */
+  private static final int MAX_SIDE = 4096;
+
+  /** The most data bytes read from one IDX file: {@value} (MNIST's training set is 47 MB). */
+  private static final long MAX_BYTES = 1L << 30;
+
   private static byte[] readIdx(Path file, int rank, int[][] dims) {
-    if (file == null || !Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("IDX file does not exist: " + file);
-    }
+    dev.diffusion4j.RegularFiles.require(file, "IDX file");
     try (InputStream raw = Files.newInputStream(file);
         InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
         DataInputStream data = new DataInputStream(in)) {
@@ -74,12 +87,42 @@ public record MnistDigits(Tensor images, int[] labels) {
       long size = 1;
       for (int i = 0; i < rank; i++) {
         d[i] = data.readInt();
+        if (d[i] < 1 || (i > 0 && d[i] > MAX_SIDE)) {
+          throw new IllegalArgumentException(
+              "IDX file "
+                  + file
+                  + " has dimension "
+                  + i
+                  + " = "
+                  + d[i]
+                  + "; it must be in [1, "
+                  + (i > 0 ? MAX_SIDE : Integer.MAX_VALUE)
+                  + "]");
+        }
         size *= d[i];
       }
+      // a plain file holds exactly its header and data; a gzipped one is bounded by MAX_BYTES
+      long available =
+          file.toString().endsWith(".gz") ? MAX_BYTES : Files.size(file) - 4 - 4L * rank;
+      if (size > available || size > MAX_BYTES) {
+        throw new IllegalArgumentException(
+            "IDX file "
+                + file
+                + " has dimensions "
+                + java.util.Arrays.toString(d)
+                + " ("
+                + size
+                + " bytes), but "
+                + (size > MAX_BYTES
+                    ? "at most " + MAX_BYTES + " are read"
+                    : available + " follow the header"));
+      }
       dims[0] = d;
-      byte[] bytes = new byte[Math.toIntExact(size)];
+      byte[] bytes = new byte[(int) size];
       data.readFully(bytes);
       return bytes;
+    } catch (java.io.EOFException e) {
+      throw new IllegalArgumentException("IDX file " + file + " ends before its data does", e);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read IDX file " + file + ": " + e.getMessage(), e);
     }

@@ -56,6 +56,13 @@ public interface Denoiser extends AutoCloseable {
    */
   Prediction predict(Tensor sample, int[] timesteps, Tensor condition);
 
+  /**
+   * Cancels the model passes in progress on any thread; each throws a {@link
+   * dev.diffusion4j.DiffusionException} saying it was cancelled. Passes started afterwards run
+   * normally. The default does nothing (a model without native sessions finishes on its own).
+   */
+  default void cancel() {}
+
   /** Releases the model's sessions. Idempotent. */
   @Override
   void close();

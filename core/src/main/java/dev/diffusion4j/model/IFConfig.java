@@ -54,6 +54,10 @@ public record IFConfig(
     }
     JsonObject root;
     try {
+      if (Files.size(file) > 1 << 20) {
+        throw new IllegalArgumentException(
+            file + " is " + Files.size(file) + " bytes; a config.json has at most 1 MiB");
+      }
       root = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
     } catch (IOException | JsonParseException | IllegalStateException e) {
       throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
@@ -65,7 +69,7 @@ public record IFConfig(
     Path stageOne = requireFile(dir, string(s1, "unet", file), "stage_I.unet");
     JsonObject sched1 = object(s1, "scheduler", file);
     DDPMScheduler scheduler1 = scheduler(sched1, file);
-    DDPMScheduler.Thresholding thr1 = thresholding(sched1);
+    DDPMScheduler.Thresholding thr1 = thresholding(sched1, file);
     Path stageTwo = null;
     DDPMScheduler scheduler2 = null;
     JsonObject s2 = object(root, "stage_II", file);
@@ -82,11 +86,23 @@ public record IFConfig(
       if (Files.isRegularFile(e) && Files.isRegularFile(t)) {
         encoder = e;
         tokenizer = t;
+      } else if (Files.exists(e)) {
+        // the 10 GB encoder without its tokenizer: say so, rather than silently running without
+        // T5 (the tokenizer without the encoder is the usual embeddings-only folder)
+        throw new IllegalArgumentException(
+            "IF models folder "
+                + dir
+                + " has "
+                + e.getFileName()
+                + " but not "
+                + t.getFileName()
+                + " as a regular file (config.json text_encoder.tokenizer); the T5 encoder needs"
+                + " both");
       }
     }
     Path embeddings = null;
     if (root.has("embeddings")) {
-      Path e = dir.resolve(root.get("embeddings").getAsString());
+      Path e = dir.resolve(string(root, "embeddings", file));
       if (Files.isRegularFile(e)) {
         embeddings = e;
       }
@@ -115,10 +131,76 @@ public record IFConfig(
 
   private static String string(JsonObject o, String key, Path file) {
     JsonElement e = o == null ? null : o.get(key);
-    if (e == null || !e.isJsonPrimitive()) {
-      throw new IllegalArgumentException(file + ": \"" + key + "\" is missing or not a string");
+    if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+      throw new IllegalArgumentException(
+          file + ": \"" + key + "\" must be a string, but is: " + (e == null ? "missing" : e));
     }
-    return e.getAsString();
+    String s = e.getAsString();
+    if (s.isEmpty() || s.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException(
+          file + ": \"" + key + "\" must be a file name, but is: " + e);
+    }
+    return s;
+  }
+
+  private static String string(JsonObject o, String key, String fallback, Path file) {
+    return o.has(key) ? string(o, key, file) : fallback;
+  }
+
+  /** A JSON number that is an exact integer in [min, max]; 999.9 and "1000" are refused. */
+  private static int integer(JsonObject o, String key, int fallback, int min, int max, Path file) {
+    JsonElement e = o.get(key);
+    if (e == null) {
+      return fallback;
+    }
+    if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+      throw new IllegalArgumentException(file + ": \"" + key + "\" must be a number, but is: " + e);
+    }
+    double d = e.getAsDouble();
+    if (d != Math.rint(d) || d < min || d > max) {
+      throw new IllegalArgumentException(
+          file
+              + ": \""
+              + key
+              + "\" must be an integer in ["
+              + min
+              + ", "
+              + max
+              + "], but is: "
+              + e);
+    }
+    return (int) d;
+  }
+
+  /** A finite JSON number in (min, max]. */
+  private static double number(
+      JsonObject o, String key, double fallback, double min, double max, Path file) {
+    JsonElement e = o.get(key);
+    if (e == null) {
+      return fallback;
+    }
+    if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+      throw new IllegalArgumentException(file + ": \"" + key + "\" must be a number, but is: " + e);
+    }
+    double d = e.getAsDouble();
+    if (!(d > min && d <= max)) {
+      throw new IllegalArgumentException(
+          file + ": \"" + key + "\" must be in (" + min + ", " + max + "], but is: " + e);
+    }
+    return d;
+  }
+
+  /** A JSON boolean; "yes", 1 and "true" are refused. */
+  private static boolean bool(JsonObject o, String key, Path file) {
+    JsonElement e = o.get(key);
+    if (e == null || e.isJsonNull()) {
+      return false;
+    }
+    if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+      throw new IllegalArgumentException(
+          file + ": \"" + key + "\" must be true or false, but is: " + e);
+    }
+    return e.getAsBoolean();
   }
 
   private static Path requireFile(Path dir, String name, String what) {
@@ -134,32 +216,27 @@ public record IFConfig(
     if (s == null) {
       return DDPMScheduler.deepFloydIF();
     }
-    String schedule =
-        s.has("beta_schedule") ? s.get("beta_schedule").getAsString() : "squaredcos_cap_v2";
+    String schedule = string(s, "beta_schedule", "squaredcos_cap_v2", file);
     if (!schedule.equals("squaredcos_cap_v2")) {
       throw new IllegalArgumentException(
           file + ": beta_schedule must be squaredcos_cap_v2 for IF, but is: " + schedule);
     }
-    String variance =
-        s.has("variance_type") ? s.get("variance_type").getAsString() : "learned_range";
+    String variance = string(s, "variance_type", "learned_range", file);
     if (!variance.equals("learned_range")) {
       throw new IllegalArgumentException(
           file + ": variance_type must be learned_range for IF, but is: " + variance);
     }
-    int t = s.has("num_train_timesteps") ? s.get("num_train_timesteps").getAsInt() : 1000;
+    int t = integer(s, "num_train_timesteps", 1000, 2, 100_000, file);
     return new DDPMScheduler(
         NoiseSchedule.cosine(t), DDPMScheduler.VarianceType.LEARNED_RANGE, null, true);
   }
 
-  private static DDPMScheduler.Thresholding thresholding(JsonObject s) {
-    if (s == null || !s.has("thresholding") || !s.get("thresholding").getAsBoolean()) {
+  private static DDPMScheduler.Thresholding thresholding(JsonObject s, Path file) {
+    if (s == null || !bool(s, "thresholding", file)) {
       return null;
     }
-    double ratio =
-        s.has("dynamic_thresholding_ratio")
-            ? s.get("dynamic_thresholding_ratio").getAsDouble()
-            : 0.995;
-    double max = s.has("sample_max_value") ? s.get("sample_max_value").getAsDouble() : 1.0;
+    double ratio = number(s, "dynamic_thresholding_ratio", 0.995, 0, 1, file);
+    double max = number(s, "sample_max_value", 1.0, 0, 1e6, file);
     return new DDPMScheduler.Thresholding(ratio, max);
   }
 }

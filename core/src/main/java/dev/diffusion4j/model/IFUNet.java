@@ -189,6 +189,9 @@ public final class IFUNet implements ImageConditioned {
               + ", 77, 4096], but is: "
               + (condition == null ? "null" : Arrays.toString(condition.shape())));
     }
+    String step = OnnxModel.step(timesteps);
+    model.requireFiniteInput(sample, "sample", step);
+    model.requireFiniteInput(condition, "condition", step);
     Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
     try {
       feeds.put(
@@ -211,7 +214,7 @@ public final class IFUNet implements ImageConditioned {
       feeds.values().forEach(OnnxTensor::close);
       throw new DiffusionException("cannot create the inputs of " + model.path().getFileName(), e);
     }
-    OnnxModel.FloatOutput out = model.run(feeds, "noise_pred");
+    OnnxModel.FloatOutput out = model.run(feeds, "noise_pred", step, b, 6, size, size);
     Tensor both = Tensor.wrap(out.data(), out.intShape());
     return new Prediction(both.channels(0, 3), both.channels(3, 6));
   }
@@ -230,6 +233,11 @@ public final class IFUNet implements ImageConditioned {
       f[i] = values[i];
     }
     return Floats.create(f, shape, type);
+  }
+
+  @Override
+  public void cancel() {
+    model.cancelRuns();
   }
 
   @Override

@@ -66,13 +66,14 @@ public final class MnistDenoiser implements AutoCloseable {
       throw new IllegalArgumentException(
           "noisy must have shape [B, 1, 28, 28], but has shape: " + Arrays.toString(noisy.shape()));
     }
+    model.requireFiniteInput(noisy, "noisy", null);
     OnnxTensor x;
     try {
       x = Floats.create(noisy.data(), new long[] {b, 1, 28, 28}, OnnxJavaType.FLOAT);
     } catch (OrtException e) {
       throw new DiffusionException("cannot create the input of " + model.path().getFileName(), e);
     }
-    OnnxModel.FloatOutput out = model.run(Map.of("x", x), "denoised");
+    OnnxModel.FloatOutput out = model.run(Map.of("x", x), "denoised", null, b, 1, 28, 28);
     return Tensor.wrap(out.data(), out.intShape());
   }
 

@@ -190,6 +190,11 @@ public final class MnistUNet implements Denoiser {
           "condition must be null for the time-conditioned UNet, but has shape: "
               + Arrays.toString(condition.shape()));
     }
+    String step = OnnxModel.step(timesteps);
+    model.requireFiniteInput(sample, "sample", step);
+    if (condition != null) {
+      model.requireFiniteInput(condition, "condition", step);
+    }
     Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
     try {
       feeds.put(
@@ -207,8 +212,13 @@ public final class MnistUNet implements Denoiser {
       feeds.values().forEach(OnnxTensor::close);
       throw new DiffusionException("cannot create the inputs of " + model.path().getFileName(), e);
     }
-    OnnxModel.FloatOutput out = model.run(feeds, "eps");
+    OnnxModel.FloatOutput out = model.run(feeds, "eps", step, b, 1, 28, 28);
     return new Prediction(Tensor.wrap(out.data(), out.intShape()), null);
+  }
+
+  @Override
+  public void cancel() {
+    model.cancelRuns();
   }
 
   @Override

@@ -8,7 +8,8 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.diffusion4j.DiffusionException;
-import java.nio.file.Files;
+import dev.diffusion4j.tensor.Finite;
+import dev.diffusion4j.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,6 +32,13 @@ public class OnnxModel implements AutoCloseable {
   private final java.util.concurrent.locks.ReadWriteLock lock =
       new java.util.concurrent.locks.ReentrantReadWriteLock();
   private boolean closed;
+
+  /** The run options of the passes in progress; guarded by itself. */
+  private final java.util.Set<OrtSession.RunOptions> active = new java.util.HashSet<>();
+
+  /** Those of them that {@link #cancelRuns()} stopped; guarded by {@link #active}. */
+  private final java.util.Set<OrtSession.RunOptions> cancelled = new java.util.HashSet<>();
+
   private final java.util.concurrent.atomic.LongAdder runNanos =
       new java.util.concurrent.atomic.LongAdder();
 
@@ -53,9 +61,8 @@ public class OnnxModel implements AutoCloseable {
     if (path == null) {
       throw new IllegalArgumentException("model path must not be null");
     }
-    if (!Files.isRegularFile(path)) {
-      throw new IllegalArgumentException("model file does not exist: " + path);
-    }
+    dev.diffusion4j.RegularFiles.require(path, "model file");
+    OnnxGraphCheck.check(path);
     this.path = path;
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     boolean[] cuda = new boolean[1];
@@ -200,26 +207,155 @@ public class OnnxModel implements AutoCloseable {
    * @throws DiffusionException when ONNX Runtime fails
    */
   public FloatOutput run(Map<String, OnnxTensor> feeds, String output) {
+    return run(feeds, output, null, (long[]) null);
+  }
+
+  /**
+   * Runs the session, copies one float output out of it and checks it: its shape must be the
+   * expected one and every value must be finite, so that a broken model fails at the step where it
+   * breaks rather than turning into a black image at the end of a run. Every native value is closed
+   * before this method returns.
+   *
+   * @param feeds the inputs; this method closes them
+   * @param output the output name
+   * @param step where the run is, for the message (e.g. {@code "timestep 250"}), or {@code null}
+   * @param expectedShape the shape the output must have, or {@code null} for any shape
+   * @return the output as a float array with its shape
+   * @throws IllegalStateException after {@link #close()}
+   * @throws DiffusionException when ONNX Runtime fails, or naming the model file, the output and
+   *     the step when the output has another shape or holds NaN or an infinity
+   */
+  public FloatOutput run(
+      Map<String, OnnxTensor> feeds, String output, String step, long... expectedShape) {
+    FloatOutput out = runUnchecked(feeds, output);
+    String at = step == null ? "" : " at " + step;
+    if (expectedShape != null && !java.util.Arrays.equals(out.shape(), expectedShape)) {
+      throw new DiffusionException(
+          "model "
+              + path
+              + " returned output '"
+              + output
+              + "' of shape "
+              + java.util.Arrays.toString(out.shape())
+              + at
+              + ", but the inputs ask for shape "
+              + java.util.Arrays.toString(expectedShape));
+    }
+    int bad = Finite.firstNonFinite(out.data());
+    if (bad >= 0) {
+      throw new DiffusionException(
+          "model "
+              + path
+              + " returned a non-finite value in output '"
+              + output
+              + "'"
+              + at
+              + ": "
+              + Finite.describe(Tensor.wrap(out.data(), out.intShape()), bad)
+              + " (the model file or its inputs are broken)");
+    }
+    return out;
+  }
+
+  /**
+   * Throws unless every value of an input is finite: a NaN or an infinity fed to a model comes out
+   * as NaN everywhere.
+   *
+   * @param t the input. Not modified.
+   * @param name the input name for the message
+   * @param step where the run is (e.g. {@code "timestep 250"}), or {@code null}
+   * @throws IllegalArgumentException naming the model file, the input, the step and the value
+   */
+  public void requireFiniteInput(Tensor t, String name, String step) {
+    int bad = Finite.firstNonFinite(t.data());
+    if (bad >= 0) {
+      throw new IllegalArgumentException(
+          name
+              + " fed to model "
+              + path
+              + (step == null ? "" : " at " + step)
+              + " must hold finite values only, but holds "
+              + Finite.describe(t, bad)
+              + " (a NaN or infinite input, or a setting so large that float32 overflows, such as"
+              + " the guidance scale)");
+    }
+  }
+
+  /** Names the timesteps of a batch for a message: "timestep 250" or "timesteps [250, 10]". */
+  static String step(int[] timesteps) {
+    for (int t : timesteps) {
+      if (t != timesteps[0]) {
+        return "timesteps " + java.util.Arrays.toString(timesteps);
+      }
+    }
+    return timesteps.length == 0 ? null : "timestep " + timesteps[0];
+  }
+
+  private FloatOutput runUnchecked(Map<String, OnnxTensor> feeds, String output) {
     lock.readLock().lock();
     try {
       if (closed) {
         throw new IllegalStateException("model " + path.getFileName() + " is closed");
       }
       long started = System.nanoTime();
-      try (OrtSession.Result result = session.run(feeds)) {
-        runNanos.add(System.nanoTime() - started);
-        OnnxValue value =
-            result
-                .get(output)
-                .orElseThrow(() -> new DiffusionException("model output missing: " + output));
-        OnnxTensor t = (OnnxTensor) value;
-        return new FloatOutput(Floats.read(t), t.getInfo().getShape());
+      try (OrtSession.RunOptions options = new OrtSession.RunOptions()) {
+        synchronized (active) {
+          active.add(options);
+        }
+        try (OrtSession.Result result = session.run(feeds, options)) {
+          runNanos.add(System.nanoTime() - started);
+          OnnxValue value =
+              result
+                  .get(output)
+                  .orElseThrow(() -> new DiffusionException("model output missing: " + output));
+          OnnxTensor t = (OnnxTensor) value;
+          return new FloatOutput(Floats.read(t), t.getInfo().getShape());
+        } catch (OrtException e) {
+          boolean cancelled;
+          synchronized (active) {
+            cancelled = this.cancelled.remove(options);
+          }
+          throw new DiffusionException(
+              (cancelled
+                  ? "running " + path.getFileName() + " was cancelled"
+                  : "running " + path.getFileName() + " failed"),
+              e);
+        } finally {
+          synchronized (active) {
+            active.remove(options);
+            this.cancelled.remove(options);
+          }
+        }
       } catch (OrtException e) {
-        throw new DiffusionException("running " + path.getFileName() + " failed", e);
+        throw new DiffusionException("cannot create the run options of " + path.getFileName(), e);
       }
     } finally {
       lock.readLock().unlock();
       feeds.values().forEach(OnnxTensor::close);
+    }
+  }
+
+  /**
+   * Cancels the passes of this model in progress on any thread: each ends at its next operator (a
+   * {@code Loop} at its next iteration) and throws a {@link DiffusionException} that says it was
+   * cancelled. Passes started afterwards run normally. This is how a caller bounds a run: call it
+   * from a timer, e.g. {@code scheduler.schedule(model::cancelRuns, 30, SECONDS)}.
+   *
+   * @return how many passes were asked to stop
+   */
+  public int cancelRuns() {
+    synchronized (active) {
+      int n = 0;
+      for (OrtSession.RunOptions o : active) {
+        try {
+          o.setTerminate(true);
+          cancelled.add(o);
+          n++;
+        } catch (OrtException e) {
+          // the pass is ending on its own
+        }
+      }
+      return n;
     }
   }
 

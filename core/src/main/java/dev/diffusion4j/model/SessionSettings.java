@@ -15,6 +15,12 @@ import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
  */
 public record SessionSettings(Device device, int intraOpThreads, OptLevel optimizationLevel) {
 
+  /**
+   * The most intra-op threads accepted: {@value}. ONNX Runtime creates the whole pool when a
+   * session loads, so a count such as 100000 stalls the load for minutes instead of failing.
+   */
+  public static final int MAX_INTRA_OP_THREADS = 1024;
+
   /** Auto device, ONNX Runtime's thread count, every graph optimisation. */
   public static final SessionSettings DEFAULT =
       new SessionSettings(Device.auto(), 0, OptLevel.ALL_OPT);
@@ -22,7 +28,8 @@ public record SessionSettings(Device device, int intraOpThreads, OptLevel optimi
   /**
    * Validates the settings.
    *
-   * @throws IllegalArgumentException if a value is missing or negative
+   * @throws IllegalArgumentException if a value is missing, negative, or the thread count is above
+   *     {@link #MAX_INTRA_OP_THREADS}
    */
   public SessionSettings {
     if (device == null) {
@@ -30,6 +37,10 @@ public record SessionSettings(Device device, int intraOpThreads, OptLevel optimi
     }
     if (intraOpThreads < 0) {
       throw new IllegalArgumentException("intraOpThreads must be >= 0, but is: " + intraOpThreads);
+    }
+    if (intraOpThreads > MAX_INTRA_OP_THREADS) {
+      throw new IllegalArgumentException(
+          "intraOpThreads must be <= " + MAX_INTRA_OP_THREADS + ", but is: " + intraOpThreads);
     }
     if (optimizationLevel == null) {
       throw new IllegalArgumentException("optimizationLevel must not be null");

@@ -1,5 +1,6 @@
 package dev.diffusion4j.noise;
 
+import dev.diffusion4j.tensor.Finite;
 import dev.diffusion4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,6 +20,7 @@ final class ExplicitNoise implements NoiseSource {
       if (tensors.get(i) == null) {
         throw new IllegalArgumentException("tensors[" + i + "] must not be null");
       }
+      Finite.requireFinite(tensors.get(i), "noise tensor #" + (i + 1));
     }
     this.tensors = new ArrayList<>(tensors);
   }

@@ -38,7 +38,7 @@ public final class PromptEmbeddings {
    * @param path the .safetensors file
    * @return the embeddings
    * @throws IllegalArgumentException naming the file if it is malformed, if a tensor has no prompt
-   *     in the metadata, or if an embedding is not {@code [77, 4096]}
+   *     in the metadata, or if an embedding is not {@code [77, 4096]} or holds NaN or an infinity
    */
   public static PromptEmbeddings read(Path path) {
     Safetensors st = Safetensors.read(path);
@@ -67,6 +67,16 @@ public final class PromptEmbeddings {
                 + prompt
                 + "\" must have shape [77, 4096], but has shape: "
                 + Arrays.toString(e.getValue().shape()));
+      }
+      int bad = dev.diffusion4j.tensor.Finite.firstNonFinite(t.data());
+      if (bad >= 0) {
+        throw new IllegalArgumentException(
+            "embeddings file "
+                + path
+                + ": the embedding of \""
+                + prompt
+                + "\" must hold finite values only, but holds "
+                + dev.diffusion4j.tensor.Finite.describe(t, bad));
       }
       byPrompt.put(prompt, t.reshape(1, TOKENS, WIDTH));
     }

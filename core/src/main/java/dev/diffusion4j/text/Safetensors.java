@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Collections;
@@ -36,9 +35,7 @@ public record Safetensors(Map<String, Tensor> tensors, Map<String, String> metad
    * @throws IllegalArgumentException naming the file if it is missing or malformed
    */
   public static Safetensors read(Path path) {
-    if (path == null || !Files.isRegularFile(path)) {
-      throw new IllegalArgumentException("safetensors file does not exist: " + path);
-    }
+    dev.diffusion4j.RegularFiles.require(path, "safetensors file");
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       long size = ch.size();
       ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
@@ -63,7 +60,18 @@ public record Safetensors(Map<String, Tensor> tensors, Map<String, String> metad
       Map<String, String> metadata = new LinkedHashMap<>();
       for (Map.Entry<String, JsonElement> e : json.entrySet()) {
         if (e.getKey().equals("__metadata__")) {
+          if (!e.getValue().isJsonObject()) {
+            throw bad(path, "__metadata__ must be an object of strings, but is: " + e.getValue());
+          }
           for (var m : e.getValue().getAsJsonObject().entrySet()) {
+            if (!m.getValue().isJsonPrimitive() || !m.getValue().getAsJsonPrimitive().isString()) {
+              throw bad(
+                  path,
+                  "__metadata__ entry '"
+                      + m.getKey()
+                      + "' must be a string, but is: "
+                      + m.getValue());
+            }
             metadata.put(m.getKey(), m.getValue().getAsString());
           }
           continue;
@@ -90,15 +98,28 @@ public record Safetensors(Map<String, Tensor> tensors, Map<String, String> metad
       o = info.getAsJsonObject();
       dtype = o.get("dtype").getAsString();
       var s = o.getAsJsonArray("shape");
+      if (s.size() > 8) {
+        throw bad(path, "tensor '" + name + "' has rank " + s.size() + "; at most 8 is read");
+      }
       shape = new int[s.size()];
       for (int i = 0; i < shape.length; i++) {
-        shape[i] = s.get(i).getAsInt();
+        shape[i] = exactInt(s.get(i));
       }
       var off = o.getAsJsonArray("data_offsets");
-      begin = off.get(0).getAsLong();
-      end = off.get(1).getAsLong();
+      if (off.size() != 2) {
+        throw new IllegalStateException("data_offsets must hold two numbers");
+      }
+      begin = exactLong(off.get(0));
+      end = exactLong(off.get(1));
+    } catch (IllegalArgumentException e) {
+      throw e;
     } catch (RuntimeException e) {
-      throw bad(path, "tensor '" + name + "' has no valid dtype, shape and data_offsets");
+      throw bad(
+          path,
+          "tensor '"
+              + name
+              + "' has no valid dtype, shape and data_offsets (integers), but: "
+              + info);
     }
     int width =
         switch (dtype) {
@@ -112,9 +133,24 @@ public record Safetensors(Map<String, Tensor> tensors, Map<String, String> metad
         };
     long count = 1;
     for (int d : shape) {
+      if (d < 0) {
+        throw bad(
+            path, "tensor '" + name + "' has shape " + java.util.Arrays.toString(shape) + " < 0");
+      }
       count *= d;
+      if (count > MAX_ELEMENTS || count * width > MAX_ELEMENTS) {
+        throw bad(
+            path,
+            "tensor '"
+                + name
+                + "' of shape "
+                + java.util.Arrays.toString(shape)
+                + " has more than "
+                + MAX_ELEMENTS
+                + " elements or bytes, the most one Java array holds");
+      }
     }
-    if (end - begin != count * width || begin < 0 || dataStart + end > size) {
+    if (begin < 0 || end < begin || end > size - dataStart || end - begin != count * width) {
       throw bad(
           path,
           "tensor '"
@@ -140,6 +176,29 @@ public record Safetensors(Map<String, Tensor> tensors, Map<String, String> metad
           };
     }
     return shape.length == 0 ? Tensor.wrap(out, 1) : Tensor.wrap(out, shape);
+  }
+
+  /** The most elements one tensor may have: a Java array's limit, with headroom. */
+  private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+  private static int exactInt(JsonElement e) {
+    long v = exactLong(e);
+    if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE) {
+      throw new IllegalStateException("not an int: " + e);
+    }
+    return (int) v;
+  }
+
+  /** A JSON integer; 2.5, "3" and 1e30 are refused (Gson would truncate or wrap them). */
+  private static long exactLong(JsonElement e) {
+    if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+      throw new IllegalStateException("not a number: " + e);
+    }
+    try {
+      return e.getAsBigDecimal().longValueExact();
+    } catch (ArithmeticException x) {
+      throw new IllegalStateException("not an integer: " + e);
+    }
   }
 
   private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {

@@ -15,30 +15,57 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * Encodes prompts as IF does: the HuggingFace tokenizer (DJL; max length 77, padding and
  * truncation, attention mask) feeding a T5 encoder session ({@code input_ids} int64 [B, 77], {@code
- * attention_mask} int64 [B, 77] -> {@code last_hidden_state} float [B, 77, 4096]). Embeddings are
- * cached per prompt. A prompt of more than 77 tokens is truncated with one warning in the log.
+ * attention_mask} int64 [B, 77] -> {@code last_hidden_state} float [B, 77, 4096]). The embeddings
+ * of the {@value #CACHE_SIZE} most recently used prompts are cached (least recently used first out;
+ * 1.2 MiB each), so a long-running service that sees many distinct prompts keeps a bounded heap. A
+ * prompt of more than 77 tokens is truncated with one warning in the log.
  *
  * <p>The tokenizer file is validated in Java before the native library reads it, and DJL is told to
  * use its bundled CPU native library ({@code RUST_FLAVOR=cpu}) so that a GPU host never tries to
- * download another one. Thread-safe; closes the tokenizer and the session it opened.
+ * download another one. Thread-safe; closes the tokenizer and the session it opened. {@link
+ * #close()} waits for tokenizations and encodings in progress on other threads (the native
+ * tokenizer would crash if it were freed under them), and any call afterwards throws {@link
+ * IllegalStateException}.
  */
 public final class T5Encoder implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(T5Encoder.class.getName());
 
+  /** How many prompts' embeddings are cached: {@value} (about 80 MiB). */
+  public static final int CACHE_SIZE = 64;
+
+  /** How many truncated prompts are remembered so that each is warned about once. */
+  private static final int WARNED_SIZE = 1024;
+
   private final HuggingFaceTokenizer tokenizer;
   private final OnnxModel model;
-  private final Map<String, Tensor> cache = new ConcurrentHashMap<>();
-  private final Set<String> warned = ConcurrentHashMap.newKeySet();
+  private final Map<String, Tensor> cache = lru(CACHE_SIZE);
+  private final Map<String, Boolean> warned = lru(WARNED_SIZE);
+  private final ReadWriteLock lock = new ReentrantReadWriteLock();
+  private boolean closed;
+
+  private static <V> Map<String, V> lru(int size) {
+    return Collections.synchronizedMap(
+        new LinkedHashMap<>(16, 0.75f, true) {
+          private static final long serialVersionUID = 1L;
+
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+            return size() > size;
+          }
+        });
+  }
 
   private T5Encoder(HuggingFaceTokenizer tokenizer, OnnxModel model) {
     this.tokenizer = tokenizer;
@@ -118,8 +145,24 @@ public final class T5Encoder implements AutoCloseable {
     if (prompt == null) {
       throw new IllegalArgumentException("prompt must not be null");
     }
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      return tokenizeOpen(prompt);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("this T5 encoder is closed");
+    }
+  }
+
+  private long[][] tokenizeOpen(String prompt) {
     Encoding e = tokenizer.encode(prompt);
-    if (e.exceedMaxLength() && warned.add(prompt)) {
+    if (e.exceedMaxLength() && warned.put(prompt, Boolean.TRUE) == null) {
       LOG.log(
           Level.WARNING,
           "prompt is longer than {0} tokens and was truncated: \"{1}\"",
@@ -136,11 +179,30 @@ public final class T5Encoder implements AutoCloseable {
    * @return a {@code [1, 77, 4096]} tensor
    */
   public Tensor encode(String prompt) {
-    Tensor cached = cache.get(prompt);
-    if (cached != null) {
-      return cached;
+    if (prompt == null) {
+      throw new IllegalArgumentException("prompt must not be null");
     }
-    long[][] tok = tokenize(prompt);
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      Tensor cached = cache.get(prompt);
+      return cached != null ? cached : encodeOpen(prompt);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Returns how many prompts' embeddings are cached now.
+   *
+   * @return at most {@link #CACHE_SIZE}
+   */
+  public int cachedPrompts() {
+    return cache.size();
+  }
+
+  private Tensor encodeOpen(String prompt) {
+    long[][] tok = tokenizeOpen(prompt);
     long[] shape = {1, PromptEmbeddings.TOKENS};
     Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
     try {
@@ -151,18 +213,36 @@ public final class T5Encoder implements AutoCloseable {
       feeds.values().forEach(OnnxTensor::close);
       throw new DiffusionException("cannot create the encoder's inputs", e);
     }
-    OnnxModel.FloatOutput out = model.run(feeds, "last_hidden_state");
+    OnnxModel.FloatOutput out =
+        model.run(
+            feeds,
+            "last_hidden_state",
+            "the prompt \"" + prompt + "\"",
+            1,
+            PromptEmbeddings.TOKENS,
+            PromptEmbeddings.WIDTH);
     Tensor t = Tensor.wrap(out.data(), out.intShape());
     cache.putIfAbsent(prompt, t);
     return t;
   }
 
-  /** Closes the session and the tokenizer. Idempotent. */
+  /**
+   * Closes the session and the tokenizer, after the calls in progress on other threads. Idempotent.
+   */
   @Override
-  public synchronized void close() {
-    if (!model.isClosed()) {
-      model.close();
-      tokenizer.close();
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      if (!closed) {
+        closed = true;
+        try {
+          model.close();
+        } finally {
+          tokenizer.close();
+        }
+      }
+    } finally {
+      lock.writeLock().unlock();
     }
   }
 }

@@ -27,8 +27,9 @@ final class BlurBenchmark implements Callable<Integer> {
 
   @Option(
       names = "--python",
-      defaultValue = "/usr/bin/python3",
-      description = "Python with torch for the peer run (default: ${DEFAULT-VALUE}).")
+      description =
+          "Python with torch for the peer run (default: /usr/bin/python3, skipped when"
+              + " absent).")
   String python;
 
   @Option(
@@ -60,6 +61,10 @@ final class BlurBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (!(seconds > 0 && seconds <= 3600)) {
+      throw new IllegalArgumentException("seconds must be in (0, 3600], but is: " + seconds);
+    }
+    python = Support.python(python);
     GaussianBlur blur = new GaussianBlur(33, 2.0);
     int[] sizes = {64, 256};
     double[] javaMs = new double[sizes.length];

@@ -46,6 +46,9 @@ final class DenoiserEvaluation implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (!(sigma >= 0 && sigma <= 10)) {
+      throw new IllegalArgumentException("sigma must be in [0, 10], but is: " + sigma);
+    }
     MnistDigits held =
         MnistDigits.read(
             Support.testdata("mnist/heldout-images-idx3-ubyte"),

@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
       BlurBenchmark.class,
       MnistBenchmark.class
     })
-public final class Main implements Runnable {
+public final class Main implements java.util.concurrent.Callable<Integer> {
 
   /**
    * Runs the command line.
@@ -50,13 +50,26 @@ public final class Main implements Runnable {
             line.getErr().println("error: " + ex.getMessage());
             return 2;
           }
+          if (ex instanceof dev.diffusion4j.DiffusionException
+              || ex instanceof java.io.UncheckedIOException) {
+            // a runtime failure (CUDA not usable, a model that returns NaN, a full disk): the
+            // message names the culprit; the stack trace would only bury it
+            line.getErr().println("error: " + ex.getMessage());
+            return 1;
+          }
           throw ex;
         });
     return cmd;
   }
 
+  /** Without a subcommand: prints the usage on stderr and exits 2, as for any other bad usage. */
   @Override
-  public void run() {
-    CommandLine.usage(this, System.out);
+  public Integer call() {
+    CommandLine cmd = spec.commandLine();
+    cmd.usage(cmd.getErr());
+    cmd.getErr().println("error: a subcommand is required");
+    return 2;
   }
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 }

@@ -25,7 +25,9 @@ import picocli.CommandLine.Option;
     description = "Benchmarks class-conditioned sampling in Java (ONNX Runtime) against PyTorch.")
 final class MnistBenchmark implements Callable<Integer> {
 
-  @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch.")
+  @Option(
+      names = "--python",
+      description = "Python with torch (default: /usr/bin/python3, skipped when absent).")
   String python;
 
   @Option(
@@ -78,6 +80,17 @@ final class MnistBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (threads < 0 || threads > SessionSettings.MAX_INTRA_OP_THREADS) {
+      throw new IllegalArgumentException(
+          "threads must be in [0, "
+              + SessionSettings.MAX_INTRA_OP_THREADS
+              + "], but is: "
+              + threads);
+    }
+    if (steps < 1 || steps > 300) {
+      throw new IllegalArgumentException("steps must be in [1, 300], but is: " + steps);
+    }
+    python = Support.python(python);
     int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     Path model = modelFile != null ? modelFile : Support.mnistModel("class", 20);
     Path weights =

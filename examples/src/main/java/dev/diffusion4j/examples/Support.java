@@ -80,7 +80,31 @@ final class Support {
    *
    * @throws IllegalArgumentException naming the folder if it cannot be written
    */
+  /** The default peer interpreter of the benchmarks, used when it exists. */
+  static final String DEFAULT_PYTHON = "/usr/bin/python3";
+
+  /**
+   * Resolves a benchmark's --python: an explicit path must be an executable file (a typo is named,
+   * not silently skipped); without one, the default is used when present.
+   */
+  static String python(String given) {
+    if (given == null) {
+      return DEFAULT_PYTHON;
+    }
+    if (!Files.isRegularFile(Path.of(given)) || !Files.isExecutable(Path.of(given))) {
+      throw new IllegalArgumentException(
+          "python must be an executable file, but is: "
+              + given
+              + (Files.exists(Path.of(given)) ? " (not an executable file)" : " (does not exist)"));
+    }
+    return given;
+  }
+
   static Path prepareOutput(Path dir) {
+    if (dir == null || dir.toString().isBlank()) {
+      // Path.of("") is the working directory: an empty --out must not write there
+      throw new IllegalArgumentException("out must name a folder, but is empty");
+    }
     try {
       Files.createDirectories(dir);
       Path probe = Files.createTempFile(dir, ".write-check", ".tmp");
