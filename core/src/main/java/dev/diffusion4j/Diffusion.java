@@ -152,22 +152,62 @@ public final class Diffusion implements AutoCloseable {
    */
   public Pipeline pipeline() {
     checkOpen();
-    return new Pipeline(this, denoiser, 1);
+    return new Pipeline(this, denoiser);
+  }
+
+  /**
+   * Starts a pipeline with the settings of a request of the base model (for sweeps over saved
+   * settings: {@code diffusion.pipeline(g.request()).seed(2).generate()}).
+   *
+   * @param request a request of {@link #pipeline()}, possibly of another instance with the same
+   *     kind of model
+   * @return a new builder holding the request's settings
+   * @throws IllegalArgumentException for a request of the upscaler
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public Pipeline pipeline(Request request) {
+    if (request == null) {
+      throw new IllegalArgumentException("request must not be null");
+    }
+    if (request.stage() != 1) {
+      throw new IllegalArgumentException(
+          "request must be one of the base model, but is one of the upscaler: use upscaler(request)");
+    }
+    return pipeline().copy(request);
   }
 
   /**
    * Starts a pipeline on the super-resolution stage (IF stage II, 64 to 256): give it the
-   * low-resolution images with {@link Pipeline#lowResolution(dev.diffusion4j.tensor.Tensor)}.
+   * low-resolution images with {@link Upscaler#lowResolution(dev.diffusion4j.tensor.Tensor)}.
    *
    * @return a new builder
    * @throws IllegalStateException if this instance has no upscaler, or after {@link #close()}
    */
-  public Pipeline upscaler() {
+  public Upscaler upscaler() {
     checkOpen();
     if (upscaler == null) {
       throw new IllegalStateException("this Diffusion has no upscaler (stage II): " + denoiser);
     }
-    return new Pipeline(this, upscaler, 2);
+    return new Upscaler(this, upscaler);
+  }
+
+  /**
+   * Starts an upscaler with the settings of a request of the upscaler.
+   *
+   * @param request a request of {@link #upscaler()}
+   * @return a new builder holding the request's settings
+   * @throws IllegalArgumentException for a request of the base model
+   * @throws IllegalStateException if this instance has no upscaler, or after {@link #close()}
+   */
+  public Upscaler upscaler(Request request) {
+    if (request == null) {
+      throw new IllegalArgumentException("request must not be null");
+    }
+    if (request.stage() != 2) {
+      throw new IllegalArgumentException(
+          "request must be one of the upscaler, but is one of the base model: use pipeline(request)");
+    }
+    return upscaler().copy(request);
   }
 
   /**
@@ -201,13 +241,13 @@ public final class Diffusion implements AutoCloseable {
     return encoder;
   }
 
-  Generation run(Pipeline.Request request) {
+  Generation run(Request request) {
     checkOpen();
     return DenoisingLoop.run(stage(request.stage()), encoder, request);
   }
 
   dev.diffusion4j.tensor.Tensor denoiseOnce(
-      Pipeline.Request request, dev.diffusion4j.tensor.Tensor noisy, int timestep) {
+      Request request, dev.diffusion4j.tensor.Tensor noisy, int timestep) {
     checkOpen();
     return DenoisingLoop.denoiseOnce(stage(request.stage()), encoder, request, noisy, timestep);
   }
