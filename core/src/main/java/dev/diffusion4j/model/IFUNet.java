@@ -209,7 +209,7 @@ public final class IFUNet implements ImageConditioned {
       }
     } catch (OrtException e) {
       feeds.values().forEach(OnnxTensor::close);
-      throw new DiffusionException("cannot create the inputs of " + model.path().getFileName(), e);
+      throw new DiffusionException("cannot create the inputs of " + model.name(), e);
     }
     OnnxModel.FloatOutput out = model.run(feeds, "noise_pred");
     Tensor both = Tensor.wrap(out.data(), out.intShape());

@@ -8,7 +8,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.diffusion4j.DiffusionException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,6 +24,8 @@ import java.util.Map;
 public class OnnxModel implements AutoCloseable {
 
   private final Path path;
+  private final String name;
+  private final String source;
   private final OrtSession session;
   private final boolean onCuda;
   private final Map<String, TensorInfo> inputs;
@@ -35,7 +36,7 @@ public class OnnxModel implements AutoCloseable {
       new java.util.concurrent.atomic.LongAdder();
 
   /**
-   * Opens a model and checks its contract.
+   * Opens a model file and checks its contract.
    *
    * @param path the .onnx file
    * @param settings how to open the session
@@ -50,21 +51,42 @@ public class OnnxModel implements AutoCloseable {
       SessionSettings settings,
       List<TensorSpec> expectedInputs,
       List<TensorSpec> expectedOutputs) {
-    if (path == null) {
-      throw new IllegalArgumentException("model path must not be null");
+    this(ModelSource.of(path), settings, expectedInputs, expectedOutputs);
+  }
+
+  /**
+   * Opens a model from a file or from bytes and checks its contract.
+   *
+   * @param source the model
+   * @param settings how to open the session
+   * @param expectedInputs the inputs the model must have (exactly these names)
+   * @param expectedOutputs outputs the model must have (others are allowed)
+   * @throws IllegalArgumentException naming the model when it is not a valid ONNX model or does not
+   *     match the contract (listing what was found and what was expected)
+   * @throws DiffusionException when ONNX Runtime fails for another reason
+   */
+  public OnnxModel(
+      ModelSource source,
+      SessionSettings settings,
+      List<TensorSpec> expectedInputs,
+      List<TensorSpec> expectedOutputs) {
+    if (source == null) {
+      throw new IllegalArgumentException("model source must not be null");
     }
-    if (!Files.isRegularFile(path)) {
-      throw new IllegalArgumentException("model file does not exist: " + path);
-    }
-    this.path = path;
+    this.path = source.path();
+    this.name = path != null ? String.valueOf(path.getFileName()) : source.name();
+    this.source = (path != null ? "file " : "") + source.name();
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     boolean[] cuda = new boolean[1];
     OrtSession s;
     try (OrtSession.SessionOptions options = settings.toOptions(cuda)) {
-      s = env.createSession(path.toString(), options);
+      s =
+          path != null
+              ? env.createSession(path.toString(), options)
+              : env.createSession(source.bytes(), options);
     } catch (OrtException e) {
       throw new IllegalArgumentException(
-          "model file " + path + " is not a valid ONNX model: " + e.getMessage(), e);
+          "model " + this.source + " is not a valid ONNX model: " + e.getMessage(), e);
     }
     this.session = s;
     this.onCuda = cuda[0];
@@ -77,7 +99,7 @@ public class OnnxModel implements AutoCloseable {
       if (e instanceof IllegalArgumentException iae) {
         throw iae;
       }
-      throw new DiffusionException("cannot read the inputs of model " + path, e);
+      throw new DiffusionException("cannot read the inputs of model " + source, e);
     }
   }
 
@@ -105,8 +127,8 @@ public class OnnxModel implements AutoCloseable {
     check(outputs, expectedOutputs, "output", problems);
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
-          "model file "
-              + path
+          "model "
+              + source
               + " does not match the expected contract: "
               + String.join("; ", problems)
               + ". Found inputs "
@@ -154,10 +176,19 @@ public class OnnxModel implements AutoCloseable {
   /**
    * Returns the model file.
    *
-   * @return the path
+   * @return the path, or {@code null} for a model opened from bytes
    */
   public Path path() {
     return path;
+  }
+
+  /**
+   * Returns the short name of the model for messages: the file name, or the name of its source.
+   *
+   * @return the name
+   */
+  public String name() {
+    return name;
   }
 
   /**
@@ -203,7 +234,7 @@ public class OnnxModel implements AutoCloseable {
     lock.readLock().lock();
     try {
       if (closed) {
-        throw new IllegalStateException("model " + path.getFileName() + " is closed");
+        throw new IllegalStateException("model " + name + " is closed");
       }
       long started = System.nanoTime();
       try (OrtSession.Result result = session.run(feeds)) {
@@ -215,7 +246,7 @@ public class OnnxModel implements AutoCloseable {
         OnnxTensor t = (OnnxTensor) value;
         return new FloatOutput(Floats.read(t), t.getInfo().getShape());
       } catch (OrtException e) {
-        throw new DiffusionException("running " + path.getFileName() + " failed", e);
+        throw new DiffusionException("running " + name + " failed", e);
       }
     } finally {
       lock.readLock().unlock();
@@ -282,10 +313,6 @@ public class OnnxModel implements AutoCloseable {
 
   @Override
   public String toString() {
-    return getClass().getSimpleName()
-        + "["
-        + path.getFileName()
-        + (onCuda ? ", cuda" : ", cpu")
-        + "]";
+    return getClass().getSimpleName() + "[" + name + (onCuda ? ", cuda" : ", cpu") + "]";
   }
 }
