@@ -10,7 +10,7 @@ import java.nio.file.Path;
 
 /**
  * The entry point: owns a denoiser (and the encoder of its conditions) and hands out fluent {@link
- * Pipeline}s that run every technique of the study on it.
+ * Pipeline}s that run every technique of the write-up on it.
  *
  * <pre>{@code
  * try (Diffusion diffusion = Diffusion.mnist()) { // the shipped class model, from the models jar
