@@ -39,7 +39,8 @@ final class Context {
   Path model(String name) {
     Path file = models.resolve(name + ".onnx");
     if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException(Support.missingModel(file, "--models DIR"));
+      throw new IllegalArgumentException(
+          Support.missingModel(file, "give their folder with --models DIR"));
     }
     return file;
   }

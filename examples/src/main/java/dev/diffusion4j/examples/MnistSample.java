@@ -164,7 +164,8 @@ final class MnistSample implements Callable<Integer> {
     } else {
       file = Support.defaultModel(model);
       if (!Files.isRegularFile(file)) {
-        throw new IllegalArgumentException(Support.missingModel(file, "--model-file FILE"));
+        throw new IllegalArgumentException(
+            Support.missingModel(file, "give a model file with --model-file FILE"));
       }
     }
     Support.prepareOutput(out);

@@ -53,13 +53,13 @@ final class Support {
    * The message for a model file that is not there: the option that gives another, and where the
    * shipped models are.
    */
-  static String missingModel(Path file, String option) {
+  static String missingModel(Path file, String hint) {
     return "model file does not exist: "
         + file
         + " (the shipped MNIST models are in the repository's testdata/models/mnist, which is"
         + " looked for from the working directory upwards, and in the artifact"
-        + " dev.diffusion4j:diffusion4j-core with classifier models; give another with "
-        + option
+        + " dev.diffusion4j:diffusion4j-core with classifier models; "
+        + hint
         + ")";
   }
 

@@ -60,7 +60,7 @@ class CommandLineTest {
   void aMissingModelNamesTheOptionAndTheArtifact() {
     assertThat(run("mnist-sampling", "--models", dir.resolve("empty").toString(), "--out", out()))
         .contains("model file does not exist: " + dir.resolve("empty"))
-        .contains("give another with --models DIR")
+        .contains("give their folder with --models DIR")
         .contains("dev.diffusion4j:diffusion4j-core with classifier models");
   }
 
