@@ -195,14 +195,7 @@ public final class Tensor {
    * @return the sum
    */
   public Tensor add(Tensor other) {
-    requireSameShape(other, "other");
-    float[] a = data;
-    float[] b = other.data;
-    float[] out = new float[a.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = a[i] + b[i];
-    }
-    return new Tensor(shape, out);
+    return Elementwise.add(this, other);
   }
 
   /**
@@ -212,14 +205,7 @@ public final class Tensor {
    * @return the difference
    */
   public Tensor sub(Tensor other) {
-    requireSameShape(other, "other");
-    float[] a = data;
-    float[] b = other.data;
-    float[] out = new float[a.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = a[i] - b[i];
-    }
-    return new Tensor(shape, out);
+    return Elementwise.sub(this, other);
   }
 
   /**
@@ -229,14 +215,7 @@ public final class Tensor {
    * @return the product
    */
   public Tensor mul(Tensor other) {
-    requireSameShape(other, "other");
-    float[] a = data;
-    float[] b = other.data;
-    float[] out = new float[a.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = a[i] * b[i];
-    }
-    return new Tensor(shape, out);
+    return Elementwise.mul(this, other);
   }
 
   /**
@@ -246,11 +225,7 @@ public final class Tensor {
    * @return the scaled tensor
    */
   public Tensor mul(float s) {
-    float[] out = new float[data.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = data[i] * s;
-    }
-    return new Tensor(shape, out);
+    return Elementwise.scale(this, s);
   }
 
   /**
@@ -260,11 +235,7 @@ public final class Tensor {
    * @return the shifted tensor
    */
   public Tensor add(float s) {
-    float[] out = new float[data.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = data[i] + s;
-    }
-    return new Tensor(shape, out);
+    return Elementwise.shift(this, s);
   }
 
   /**
@@ -276,14 +247,7 @@ public final class Tensor {
    * @return the weighted sum
    */
   public Tensor axpby(float a, Tensor other, float b) {
-    requireSameShape(other, "other");
-    float[] x = data;
-    float[] y = other.data;
-    float[] out = new float[x.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = a * x[i] + b * y[i];
-    }
-    return new Tensor(shape, out);
+    return Elementwise.axpby(this, a, other, b);
   }
 
   /**
@@ -294,15 +258,7 @@ public final class Tensor {
    * @return the clamped tensor
    */
   public Tensor clamp(float min, float max) {
-    if (!(min <= max)) {
-      throw new IllegalArgumentException(
-          "max must be >= min (" + min + "), but is: " + max + " (or a bound is NaN)");
-    }
-    float[] out = new float[data.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = Math.min(max, Math.max(min, data[i]));
-    }
-    return new Tensor(shape, out);
+    return Elementwise.clamp(this, min, max);
   }
 
   /**
@@ -311,11 +267,7 @@ public final class Tensor {
    * @return the mean
    */
   public double mean() {
-    double s = 0;
-    for (float v : data) {
-      s += v;
-    }
-    return s / data.length;
+    return Elementwise.mean(this);
   }
 
   /**
@@ -325,12 +277,7 @@ public final class Tensor {
    * @return {@code max |this - other|}
    */
   public double maxAbsDiff(Tensor other) {
-    requireSameShape(other, "other");
-    double m = 0;
-    for (int i = 0; i < data.length; i++) {
-      m = Math.max(m, Math.abs((double) data[i] - other.data[i]));
-    }
-    return m;
+    return Elementwise.maxAbsDiff(this, other);
   }
 
   // ---------------------------------------------------------------- geometry (rank 4, NCHW)
