@@ -2,7 +2,20 @@ package dev.diffusion4j;
 
 /**
  * What a conditional model is asked for: a text prompt (DeepFloyd IF) or a class label (the MNIST
- * class-conditioned UNet).
+ * class-conditioned UNet). The pipeline's {@code label(..)} and {@code prompt(..)} make the primary
+ * condition; a {@code Condition} names the others (the second view of an anagram, the high
+ * frequencies of a hybrid, one condition per sample):
+ *
+ * <pre>{@code
+ * diffusion.pipeline().label(6).anagram(Condition.label(9), View.ROT180).generate();
+ * diffusion.pipeline().conditions(List.of(Condition.label(0), Condition.label(1))).generate();
+ * ifDiffusion.pipeline().prompt("a lithograph of a skull")
+ *     .hybrid(Condition.prompt("a lithograph of waterfalls")).generate();
+ * }</pre>
+ *
+ * <p>A condition is checked against the model when it is given to a pipeline: a label for IF, a
+ * prompt for MNIST, a digit outside 0-9 or an unknown prompt without a text encoder are refused
+ * there. Immutable.
  */
 public sealed interface Condition permits Condition.Prompt, Condition.Label {
 

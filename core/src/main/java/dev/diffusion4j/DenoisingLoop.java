@@ -11,6 +11,7 @@ import dev.diffusion4j.view.View;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 
 /**
  * The one denoising loop behind every technique, as diffusers' {@code IFPipeline.__call__} writes
@@ -24,7 +25,7 @@ final class DenoisingLoop {
   /** The encoded conditions of one run: one entry per view, plus the unconditional batch. */
   private record Encoded(List<View> views, List<Tensor> conditional, Tensor unconditional) {}
 
-  static Generation run(Denoiser denoiser, ConditionEncoder encoder, Pipeline.Request r) {
+  static Generation run(Denoiser denoiser, ConditionEncoder encoder, Request r) {
     DDPMScheduler scheduler = scheduler(denoiser, r);
     int n = r.samples();
     int[] s = denoiser.sampleShape();
@@ -38,7 +39,7 @@ final class DenoisingLoop {
 
     // 3. prepare the image condition of an upscaler (resized, noised to the noise level), then the
     //    starting sample: pure noise, or the start image noised to ts[0]
-    NoiseSource noise = Pipeline.noiseSource(r);
+    NoiseSource noise = r.noiseSource();
     Tensor imageCondition = null;
     if (r.lowResolution() != null) {
       Tensor up = r.lowResolution().resizeBilinear(s[1], s[2]);
@@ -62,6 +63,10 @@ final class DenoisingLoop {
 
     // 4. the denoising loop
     for (int i = 0; i < ts.steps(); i++) {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new CancellationException(
+            "the run was cancelled before step " + (i + 1) + " of " + ts.steps());
+      }
       int t = ts.get(i);
       int prev = ts.get(i + 1);
       Prediction p = predict(denoiser, encoded, r, x, imageCondition, t);
@@ -75,14 +80,14 @@ final class DenoisingLoop {
         capturedAt.add(prev);
       }
       if (r.progress() != null) {
-        r.progress().accept(new Pipeline.Progress(i + 1, ts.steps(), prev));
+        r.progress().accept(new Progress(i + 1, ts.steps(), prev));
       }
     }
-    return new Generation(x, captured, capturedAt, r);
+    return new Generation(x, captured, capturedAt, r, denoiser.valueRange());
   }
 
   static Tensor denoiseOnce(
-      Denoiser denoiser, ConditionEncoder encoder, Pipeline.Request r, Tensor noisy, int t) {
+      Denoiser denoiser, ConditionEncoder encoder, Request r, Tensor noisy, int t) {
     noisy.requireRank(4, "noisy");
     int[] s = denoiser.sampleShape();
     if (!Arrays.equals(Arrays.copyOfRange(noisy.shape(), 1, 4), s)) {
@@ -96,26 +101,7 @@ final class DenoisingLoop {
               + "], but has shape: "
               + Arrays.toString(noisy.shape()));
     }
-    Pipeline.Request sized =
-        new Pipeline.Request(
-            r.conditions(),
-            r.guidance(),
-            r.timesteps(),
-            r.startIndex(),
-            noisy.dim(0),
-            r.seed(),
-            r.explicitNoise(),
-            r.image(),
-            r.mask(),
-            List.of(),
-            null,
-            null,
-            r.thresholding(),
-            0,
-            null,
-            r.stage(),
-            null,
-            r.noiseLevel());
+    Request sized = r.forSamples(noisy.dim(0));
     if (r.stage() == 2) {
       throw new IllegalArgumentException("denoiseOnce runs on the base model, not the upscaler");
     }
@@ -123,12 +109,12 @@ final class DenoisingLoop {
     return scheduler(denoiser, r).predOriginalSample(noisy, p.noise(), t);
   }
 
-  private static DDPMScheduler scheduler(Denoiser denoiser, Pipeline.Request r) {
+  private static DDPMScheduler scheduler(Denoiser denoiser, Request r) {
     DDPMScheduler s = denoiser.scheduler();
     return r.thresholding() == null ? s : s.withThresholding(r.thresholding());
   }
 
-  private static Encoded encode(Denoiser denoiser, ConditionEncoder encoder, Pipeline.Request r) {
+  private static Encoded encode(Denoiser denoiser, ConditionEncoder encoder, Request r) {
     int n = r.samples();
     List<View> views = new ArrayList<>();
     List<Tensor> conditional = new ArrayList<>();
@@ -147,7 +133,7 @@ final class DenoisingLoop {
             : Tensor.concatBatch(perSample.toArray(new Tensor[0]));
     views.add(View.IDENTITY);
     conditional.add(primary);
-    for (Pipeline.ViewTerm v : r.views()) {
+    for (Request.ViewTerm v : r.views()) {
       views.add(v.view());
       conditional.add(encoder.encode(v.condition()).repeatBatch(n));
     }
@@ -165,7 +151,7 @@ final class DenoisingLoop {
    * hybrid, low-pass of the first plus high-pass of the second.
    */
   private static Prediction predict(
-      Denoiser denoiser, Encoded e, Pipeline.Request r, Tensor x, Tensor imageCondition, int t) {
+      Denoiser denoiser, Encoded e, Request r, Tensor x, Tensor imageCondition, int t) {
     int n = x.dim(0);
     boolean cfg = e.unconditional() != null;
     int k = e.views().size();

@@ -2,17 +2,20 @@ package dev.diffusion4j;
 
 import dev.diffusion4j.model.Denoiser;
 import dev.diffusion4j.model.MnistUNet;
+import dev.diffusion4j.model.ModelSource;
 import dev.diffusion4j.model.SessionSettings;
+import java.io.InputStream;
+import java.net.URL;
 import java.nio.file.Path;
 
 /**
  * The entry point: owns a denoiser (and the encoder of its conditions) and hands out fluent {@link
- * Pipeline}s that run every technique of the study on it.
+ * Pipeline}s that run every technique of the write-up on it.
  *
  * <pre>{@code
- * try (Diffusion diffusion = Diffusion.mnist(Path.of("testdata/models/mnist/class-epoch20.onnx"))) {
+ * try (Diffusion diffusion = Diffusion.mnist()) { // the shipped class model, from the models jar
  *   Generation g = diffusion.pipeline().label(7).guidance(5).steps(50).seed(42).samples(4).generate();
- *   Images.write(g.images(), 0, ValueRange.ZERO_TO_ONE, Path.of("seven.png"));
+ *   g.save(Path.of("sevens"));
  *
  *   // a visual anagram: "6" upright, "9" upside down
  *   Generation a = diffusion.pipeline().label(6).anagram(Condition.label(9), View.ROT180).generate();
@@ -56,24 +59,83 @@ public final class Diffusion implements AutoCloseable {
   }
 
   /**
-   * Opens an MNIST UNet from part B: the class-conditioned model when the ONNX file has a {@code c}
-   * input, the time-conditioned one otherwise.
+   * Opens the shipped class-conditioned MNIST UNet, {@code class-epoch20}, from the classpath
+   * ({@link MnistModels#classConditioned()}; {@link MnistModels} opens the others).
+   *
+   * @return the instance, owned by the caller
+   * @throws IllegalStateException naming the dependency to add when the models jar ({@code
+   *     diffusion4j-core} with classifier {@code models}) is not on the classpath
+   */
+  public static Diffusion mnist() {
+    return MnistModels.classConditioned();
+  }
+
+  /**
+   * Opens an MNIST UNet file: the class-conditioned model when the ONNX file has a {@code c} input,
+   * the time-conditioned one otherwise.
    *
    * @param model the .onnx file
    * @return the instance
+   * @throws IllegalArgumentException naming the file if it is missing, invalid or of another
+   *     contract
    */
   public static Diffusion mnist(Path model) {
     return mnist(model, SessionSettings.DEFAULT);
   }
 
   /**
-   * Opens an MNIST UNet from part B with explicit session settings.
+   * Opens an MNIST UNet file with explicit session settings.
    *
    * @param model the .onnx file
    * @param settings how to open the session
    * @return the instance
    */
   public static Diffusion mnist(Path model, SessionSettings settings) {
+    return mnist(ModelSource.of(model), settings);
+  }
+
+  /**
+   * Opens an MNIST UNet from a URL, for example a model packaged in the application's own jar
+   * ({@code MyApp.class.getResource("/unet.onnx")}).
+   *
+   * @param model where the .onnx file is; read whole now
+   * @return the instance
+   */
+  public static Diffusion mnist(URL model) {
+    return mnist(ModelSource.of(model), SessionSettings.DEFAULT);
+  }
+
+  /**
+   * Opens an MNIST UNet read from a stream, which is read whole and not closed.
+   *
+   * @param model the bytes of an .onnx file
+   * @return the instance
+   */
+  public static Diffusion mnist(InputStream model) {
+    return mnist(ModelSource.of(model, "stream"), SessionSettings.DEFAULT);
+  }
+
+  /**
+   * Opens an MNIST UNet held in memory.
+   *
+   * @param model the bytes of an .onnx file; not copied, do not modify them afterwards
+   * @return the instance
+   */
+  public static Diffusion mnist(byte[] model) {
+    return mnist(ModelSource.of(model, "bytes"), SessionSettings.DEFAULT);
+  }
+
+  /**
+   * Opens an MNIST UNet from a file or from bytes with explicit session settings: the
+   * class-conditioned model when the graph has a {@code c} input, the time-conditioned one
+   * otherwise.
+   *
+   * @param model the model
+   * @param settings how to open the session
+   * @return the instance
+   * @throws IllegalArgumentException naming the model if it is invalid or of another contract
+   */
+  public static Diffusion mnist(ModelSource model, SessionSettings settings) {
     MnistUNet unet;
     try {
       unet = MnistUNet.classConditioned(model, settings);
@@ -108,6 +170,7 @@ public final class Diffusion implements AutoCloseable {
               : dev.diffusion4j.text.PromptEmbeddings.read(config.embeddings());
       dev.diffusion4j.text.T5Encoder t5 = null;
       if (config.textEncoder() != null) {
+        dev.diffusion4j.text.Tokenizers.require("the T5 text encoder of " + dir);
         t5 =
             dev.diffusion4j.text.T5Encoder.open(config.tokenizer(), config.textEncoder(), settings);
         opened.add(t5);
@@ -152,22 +215,62 @@ public final class Diffusion implements AutoCloseable {
    */
   public Pipeline pipeline() {
     checkOpen();
-    return new Pipeline(this, denoiser, 1);
+    return new Pipeline(this, denoiser);
+  }
+
+  /**
+   * Starts a pipeline with the settings of a request of the base model (for sweeps over saved
+   * settings: {@code diffusion.pipeline(g.request()).seed(2).generate()}).
+   *
+   * @param request a request of {@link #pipeline()}, possibly of another instance with the same
+   *     kind of model
+   * @return a new builder holding the request's settings
+   * @throws IllegalArgumentException for a request of the upscaler
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public Pipeline pipeline(Request request) {
+    if (request == null) {
+      throw new IllegalArgumentException("request must not be null");
+    }
+    if (request.stage() != 1) {
+      throw new IllegalArgumentException(
+          "request must be one of the base model, but is one of the upscaler: use upscaler(request)");
+    }
+    return pipeline().copy(request);
   }
 
   /**
    * Starts a pipeline on the super-resolution stage (IF stage II, 64 to 256): give it the
-   * low-resolution images with {@link Pipeline#lowResolution(dev.diffusion4j.tensor.Tensor)}.
+   * low-resolution images with {@link Upscaler#lowResolution(dev.diffusion4j.tensor.Tensor)}.
    *
    * @return a new builder
    * @throws IllegalStateException if this instance has no upscaler, or after {@link #close()}
    */
-  public Pipeline upscaler() {
+  public Upscaler upscaler() {
     checkOpen();
     if (upscaler == null) {
       throw new IllegalStateException("this Diffusion has no upscaler (stage II): " + denoiser);
     }
-    return new Pipeline(this, upscaler, 2);
+    return new Upscaler(this, upscaler);
+  }
+
+  /**
+   * Starts an upscaler with the settings of a request of the upscaler.
+   *
+   * @param request a request of {@link #upscaler()}
+   * @return a new builder holding the request's settings
+   * @throws IllegalArgumentException for a request of the base model
+   * @throws IllegalStateException if this instance has no upscaler, or after {@link #close()}
+   */
+  public Upscaler upscaler(Request request) {
+    if (request == null) {
+      throw new IllegalArgumentException("request must not be null");
+    }
+    if (request.stage() != 2) {
+      throw new IllegalArgumentException(
+          "request must be one of the upscaler, but is one of the base model: use pipeline(request)");
+    }
+    return upscaler().copy(request);
   }
 
   /**
@@ -201,13 +304,13 @@ public final class Diffusion implements AutoCloseable {
     return encoder;
   }
 
-  Generation run(Pipeline.Request request) {
+  Generation run(Request request) {
     checkOpen();
     return DenoisingLoop.run(stage(request.stage()), encoder, request);
   }
 
   dev.diffusion4j.tensor.Tensor denoiseOnce(
-      Pipeline.Request request, dev.diffusion4j.tensor.Tensor noisy, int timestep) {
+      Request request, dev.diffusion4j.tensor.Tensor noisy, int timestep) {
     checkOpen();
     return DenoisingLoop.denoiseOnce(stage(request.stage()), encoder, request, noisy, timestep);
   }

@@ -1,26 +1,185 @@
 package dev.diffusion4j;
 
+import dev.diffusion4j.image.Images;
+import dev.diffusion4j.image.ValueRange;
 import dev.diffusion4j.tensor.Tensor;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.IllegalFormatException;
 import java.util.List;
 
 /**
- * The result of a pipeline run.
+ * The result of a run: the samples as images or as the raw tensor, what was captured along the way,
+ * and the request that made them.
  *
- * @param images the final samples {@code [N, C, H, W]}, in the model's value range (not clamped)
- * @param intermediates the samples captured every n-th step (see {@link
- *     Pipeline#captureEvery(int)}), oldest first; empty when nothing was captured
- * @param capturedTimesteps the timestep each intermediate stands at
- * @param request the frozen request that produced this result
+ * <pre>{@code
+ * Generation g = diffusion.pipeline().label(7).steps(50).samples(4).seed(42).generate();
+ * List<Path> files = g.save(Path.of("out"));               // out/sample-0.png .. sample-3.png
+ * BufferedImage first = g.image(0);                        // 28x28 grayscale
+ * Tensor raw = g.images();                                 // [4, 1, 28, 28], not clamped
+ * }</pre>
+ *
+ * <p>The images are 8-bit, clamped to the model's value range ({@link #valueRange()}: [0, 1] for
+ * the MNIST models, [-1, 1] for DeepFloyd IF) and rounded; one channel gives a grayscale image,
+ * three an RGB one. Immutable and thread-safe.
  */
-public record Generation(
-    Tensor images,
-    List<Tensor> intermediates,
-    List<Integer> capturedTimesteps,
-    Pipeline.Request request) {
+public final class Generation {
 
-  /** Copies the lists. */
-  public Generation {
-    intermediates = List.copyOf(intermediates);
-    capturedTimesteps = List.copyOf(capturedTimesteps);
+  /**
+   * The default file pattern of {@link #save(Path)}: {@code sample-0.png}, {@code sample-1.png}.
+   */
+  public static final String DEFAULT_PATTERN = "sample-%d.png";
+
+  private final Tensor images;
+  private final List<Tensor> intermediates;
+  private final List<Integer> capturedTimesteps;
+  private final Request request;
+  private final ValueRange valueRange;
+
+  Generation(
+      Tensor images,
+      List<Tensor> intermediates,
+      List<Integer> capturedTimesteps,
+      Request request,
+      ValueRange valueRange) {
+    this.images = images;
+    this.intermediates = List.copyOf(intermediates);
+    this.capturedTimesteps = List.copyOf(capturedTimesteps);
+    this.request = request;
+    this.valueRange = valueRange;
+  }
+
+  /**
+   * Returns the final samples as the raw tensor the loop ended with.
+   *
+   * @return {@code [N, C, H, W]} in the model's value range, not clamped (a sample may stray a
+   *     little outside it)
+   */
+  public Tensor images() {
+    return images;
+  }
+
+  /**
+   * Returns the number of samples.
+   *
+   * @return at least 1
+   */
+  public int count() {
+    return images.dim(0);
+  }
+
+  /**
+   * Returns one sample as an image, clamped to the model's value range.
+   *
+   * @param index which sample, in {@code [0, count())}
+   * @return a new image ({@code TYPE_BYTE_GRAY} or {@code TYPE_INT_RGB})
+   * @throws IllegalArgumentException for an index out of range
+   */
+  public BufferedImage image(int index) {
+    return Images.toImage(images, index, valueRange);
+  }
+
+  /**
+   * Returns every sample as an image, clamped to the model's value range.
+   *
+   * @return new images, one per sample
+   */
+  public List<BufferedImage> toBufferedImages() {
+    List<BufferedImage> out = new ArrayList<>();
+    for (int i = 0; i < count(); i++) {
+      out.add(image(i));
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Saves every sample as a PNG in {@code dir} ({@value #DEFAULT_PATTERN}), creating the folder.
+   *
+   * @param dir the folder
+   * @return the files written, in sample order
+   * @throws java.io.UncheckedIOException if a file cannot be written
+   */
+  public List<Path> save(Path dir) {
+    return save(dir, DEFAULT_PATTERN);
+  }
+
+  /**
+   * Saves every sample in {@code dir} under a file name pattern, creating the folder.
+   *
+   * @param dir the folder
+   * @param pattern a {@link String#format} pattern with one integer, the sample index, ending in
+   *     .png, .jpg or .jpeg; for example {@code "seven-%02d.png"}
+   * @return the files written, in sample order
+   * @throws IllegalArgumentException for a pattern without the index or with another extension
+   * @throws java.io.UncheckedIOException if a file cannot be written
+   */
+  public List<Path> save(Path dir, String pattern) {
+    if (dir == null) {
+      throw new IllegalArgumentException("dir must not be null");
+    }
+    if (pattern == null) {
+      throw new IllegalArgumentException("pattern must not be null");
+    }
+    String first;
+    try {
+      first = String.format(pattern, 0);
+    } catch (IllegalFormatException e) {
+      throw new IllegalArgumentException(
+          "pattern must be a format with one integer (the sample index), but is: " + pattern, e);
+    }
+    if (count() > 1 && first.equals(String.format(pattern, 1))) {
+      throw new IllegalArgumentException(
+          "pattern must contain the sample index (e.g. %d), but is: " + pattern);
+    }
+    List<Path> written = new ArrayList<>();
+    for (int i = 0; i < count(); i++) {
+      Path file = dir.resolve(String.format(pattern, i));
+      Images.write(image(i), file);
+      written.add(file);
+    }
+    return List.copyOf(written);
+  }
+
+  /**
+   * Returns the samples captured every n-th step (see {@link AbstractPipeline#captureEvery(int)}),
+   * oldest first, as raw tensors.
+   *
+   * @return the captured samples; empty when nothing was captured
+   */
+  public List<Tensor> intermediates() {
+    return intermediates;
+  }
+
+  /**
+   * Returns the timestep each intermediate stands at.
+   *
+   * @return one timestep per entry of {@link #intermediates()}
+   */
+  public List<Integer> capturedTimesteps() {
+    return capturedTimesteps;
+  }
+
+  /**
+   * Returns the frozen request that produced this result.
+   *
+   * @return the request
+   */
+  public Request request() {
+    return request;
+  }
+
+  /**
+   * Returns the value range of the model, which the images are clamped to.
+   *
+   * @return the range
+   */
+  public ValueRange valueRange() {
+    return valueRange;
+  }
+
+  @Override
+  public String toString() {
+    return "Generation[" + count() + " samples, " + request + "]";
   }
 }

@@ -1,24 +1,18 @@
 package dev.diffusion4j;
 
-import dev.diffusion4j.guidance.Guidance;
-import dev.diffusion4j.image.GaussianBlur;
 import dev.diffusion4j.image.Mask;
 import dev.diffusion4j.model.Denoiser;
-import dev.diffusion4j.noise.NoiseSource;
 import dev.diffusion4j.schedule.DDPMScheduler;
 import dev.diffusion4j.schedule.NoiseSchedule;
 import dev.diffusion4j.schedule.Timesteps;
 import dev.diffusion4j.tensor.Tensor;
-import dev.diffusion4j.view.View;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Consumer;
 
 /**
- * A fluent description of one run of the denoising loop, and the loop itself. Every technique of
- * the study is a setting of this one builder:
+ * A fluent description of one run of the base model (IF stage I, or an MNIST UNet), from {@link
+ * Diffusion#pipeline()}. Every technique is a setting of this one builder:
  *
  * <table>
  *   <caption>Techniques and the settings that make them</caption>
@@ -30,15 +24,29 @@ import java.util.function.Consumer;
  *   <tr><td>hybrid image</td><td>{@code hybrid(highCondition)}</td></tr>
  * </table>
  *
- * <p>Setters check their argument at once and return {@code this}; {@link #generate()} checks what
- * they cannot check alone (before any model runs), freezes the settings into an immutable {@link
- * Request} and runs it. {@link #toBuilder()} of a request gives a new builder for sweeps.
+ * <pre>{@code
+ * try (Diffusion diffusion = Diffusion.mnist()) {
+ *   Generation sevens = diffusion.pipeline().label(7).guidance(5).steps(50).samples(4).seed(42)
+ *       .progress(ConsoleProgress.toStandardError())
+ *       .generate();
+ *   sevens.save(Path.of("out"));                       // out/sample-0.png .. sample-3.png
+ *   Pipeline threes = diffusion.pipeline().label(3).steps(50);
+ *   for (long seed = 1; seed <= 4; seed++) {
+ *     threes.toBuilder().seed(seed).generate();         // a seed sweep
+ *   }
+ * }
+ * }</pre>
  *
- * <p>The loop (numbered as in the code): 1. encode the conditions; 2. prepare the timesteps; 3.
- * prepare the starting sample (noise, or the start image noised to the first timestep); 4. for each
- * step, run every UNet pass of the step as one batch (conditional and unconditional, times the
- * views), combine the estimates (guidance, then the inverse views averaged, or low-pass plus
- * high-pass), take the scheduler step and project the kept region of an inpainting mask.
+ * <p>Setters check their argument at once and return this builder; {@link #generate()} checks what
+ * they cannot check alone (before any model runs), freezes the settings into an immutable {@link
+ * Request} and runs it. {@link #toBuilder()} copies a builder; {@link Diffusion#pipeline(Request)}
+ * turns a request back into one. How to cancel a run is on {@link AbstractPipeline}.
+ *
+ * <p>The loop: 1. encode the conditions; 2. prepare the timesteps; 3. prepare the starting sample
+ * (noise, or the start image noised to the first timestep); 4. for each step, run every UNet pass
+ * of the step as one batch (conditional and unconditional, times the views), combine the estimates
+ * (guidance, then the inverse views averaged, or low-pass plus high-pass), take the scheduler step
+ * and project the kept region of an inpainting mask.
  *
  * <p>Noise is drawn in this order, which {@link #noise(List)} must follow: the starting noise
  * {@code [N, C, H, W]}; then per step the scheduler's noise (when {@link
@@ -47,7 +55,7 @@ import java.util.function.Consumer;
  *
  * <p>A builder is not thread-safe; requests are immutable and may run concurrently.
  */
-public final class Pipeline {
+public final class Pipeline extends AbstractPipeline<Pipeline> {
 
   /** Default number of samples. */
   public static final int DEFAULT_SAMPLES = 1;
@@ -58,122 +66,29 @@ public final class Pipeline {
    */
   public static final int MAX_SAMPLES = 1024;
 
-  /** The default guidance scale for a model with conditions: the study's MNIST setting. */
+  /** The default guidance scale of the MNIST class model: the write-up's setting. */
   public static final double DEFAULT_GUIDANCE_MNIST = 5.0;
 
-  /** The default guidance scale for IF: the study's setting. */
+  /** The default guidance scale of IF stage I: the write-up's setting. */
   public static final double DEFAULT_GUIDANCE_IF = 7.0;
 
-  /** Where a run is: sent to the progress callback after every step. */
-  public record Progress(int step, int totalSteps, int timestep) {}
-
-  /** One extra view of an anagram: the condition read through the view. */
-  public record ViewTerm(Condition condition, View view) {}
-
-  /**
-   * The frozen settings of one run.
-   *
-   * @param conditions the primary condition per sample (one entry: shared by all samples), empty
-   *     for an unconditional model
-   * @param guidance the classifier-free guidance scale; 1 runs the conditional pass only
-   * @param timesteps the full timestep list
-   * @param startIndex where in {@code timesteps} the run starts
-   * @param samples the number of samples
-   * @param seed the seed of the noise, when no explicit noise was given
-   * @param explicitNoise explicit noise tensors in draw order, or {@code null}
-   * @param image the start image {@code [1, C, H, W]}, or {@code null}
-   * @param mask the inpainting mask, or {@code null}
-   * @param views extra anagram views (the primary condition is read through the identity)
-   * @param hybridCondition the condition of the high frequencies of a hybrid, or {@code null}
-   * @param hybridBlur the low-pass filter of a hybrid, or {@code null}
-   * @param thresholding dynamic thresholding, or {@code null}
-   * @param captureEvery capture the sample every n steps; 0 for never
-   * @param progress the progress callback, or {@code null}
-   * @param stage 1 for the base model, 2 for the upscaler
-   * @param lowResolution the low-resolution images the upscaler conditions on, or {@code null}
-   * @param noiseLevel the timestep the upscaled image is noised to
-   */
-  public record Request(
-      List<Condition> conditions,
-      double guidance,
-      Timesteps timesteps,
-      int startIndex,
-      int samples,
-      long seed,
-      List<Tensor> explicitNoise,
-      Tensor image,
-      Mask mask,
-      List<ViewTerm> views,
-      Condition hybridCondition,
-      GaussianBlur hybridBlur,
-      DDPMScheduler.Thresholding thresholding,
-      int captureEvery,
-      Consumer<Progress> progress,
-      int stage,
-      Tensor lowResolution,
-      int noiseLevel) {}
-
-  /** The default noise level of the upscaled image in stage II (SPEC section 12). */
-  public static final int DEFAULT_NOISE_LEVEL = 250;
-
-  /** The default guidance of stage II. */
-  public static final double DEFAULT_GUIDANCE_UPSCALER = 4.0;
-
-  /** The default timesteps of stage II: 50 steps, 980 down to 0 (diffusers' spacing). */
-  public static final Timesteps UPSCALER_TIMESTEPS = Timesteps.strided(980, 20);
-
-  private final Diffusion diffusion;
-  private final Denoiser denoiser;
-  private List<Condition> conditions = List.of();
-  private double guidance;
-  private Timesteps timesteps;
-  private int startIndex;
-  private Integer samples;
-  private long seed = ThreadLocalRandom.current().nextLong();
-  private List<Tensor> explicitNoise;
-  private Tensor image;
-  private Mask mask;
-  private final List<ViewTerm> views = new ArrayList<>();
-  private Condition hybridCondition;
-  private GaussianBlur hybridBlur;
-  private DDPMScheduler.Thresholding thresholding;
-  private int captureEvery;
-  private Consumer<Progress> progress;
-  private final int stage;
-  private Tensor lowResolution;
-  private int noiseLevel = DEFAULT_NOISE_LEVEL;
-
-  Pipeline(Diffusion diffusion, Denoiser denoiser, int stage) {
-    this.diffusion = diffusion;
-    this.denoiser = denoiser;
-    this.stage = stage;
+  Pipeline(Diffusion diffusion, Denoiser denoiser) {
+    super(diffusion, denoiser, 1);
     NoiseSchedule schedule = denoiser.scheduler().schedule();
     boolean cosine = schedule.kind() == NoiseSchedule.Kind.COSINE;
-    if (stage == 2) {
-      this.guidance = DEFAULT_GUIDANCE_UPSCALER;
-      this.timesteps = UPSCALER_TIMESTEPS;
-    } else {
-      this.guidance =
-          denoiser.conditionShape() == null
-              ? 1.0
-              : cosine ? DEFAULT_GUIDANCE_IF : DEFAULT_GUIDANCE_MNIST;
-      this.timesteps =
-          cosine
-              ? Timesteps.IF_DEFAULT
-              : Timesteps.evenly(schedule.maxTimestep(), schedule.maxTimestep());
-    }
+    this.guidance =
+        denoiser.conditionShape() == null
+            ? 1.0
+            : cosine ? DEFAULT_GUIDANCE_IF : DEFAULT_GUIDANCE_MNIST;
+    this.timesteps =
+        cosine
+            ? Timesteps.IF_DEFAULT
+            : Timesteps.evenly(schedule.maxTimestep(), schedule.maxTimestep());
   }
 
-  // ------------------------------------------------------------------ conditions
-
-  /**
-   * Conditions every sample on a prompt (text models).
-   *
-   * @param text the prompt
-   * @return this builder
-   */
-  public Pipeline prompt(String text) {
-    return condition(Condition.prompt(text));
+  @Override
+  Pipeline self() {
+    return this;
   }
 
   /**
@@ -206,176 +121,9 @@ public final class Pipeline {
   }
 
   /**
-   * Gives each sample its own prompt; the number of samples becomes {@code prompts.size()}.
-   *
-   * @param prompts one prompt per sample, at least one
-   * @return this builder
-   */
-  public Pipeline prompts(List<String> prompts) {
-    if (prompts == null || prompts.isEmpty()) {
-      throw new IllegalArgumentException("prompts must hold at least one prompt, but is empty");
-    }
-    List<Condition> list = new ArrayList<>();
-    for (String p : prompts) {
-      list.add(checkCondition(Condition.prompt(p), "prompts"));
-    }
-    this.conditions = List.copyOf(list);
-    this.samples = prompts.size();
-    return this;
-  }
-
-  /**
-   * Gives each sample its own condition; the number of samples becomes {@code conditions.size()}.
-   *
-   * @param conditions one condition per sample, at least one
-   * @return this builder
-   */
-  public Pipeline conditions(List<Condition> conditions) {
-    if (conditions == null || conditions.isEmpty()) {
-      throw new IllegalArgumentException(
-          "conditions must hold at least one condition, but is empty");
-    }
-    List<Condition> list = new ArrayList<>();
-    for (Condition c : conditions) {
-      list.add(checkCondition(c, "conditions"));
-    }
-    this.conditions = List.copyOf(list);
-    this.samples = conditions.size();
-    return this;
-  }
-
-  /**
-   * Conditions every sample on one condition.
-   *
-   * @param condition the condition
-   * @return this builder
-   */
-  public Pipeline condition(Condition condition) {
-    this.conditions = List.of(checkCondition(condition, "condition"));
-    return this;
-  }
-
-  private Condition checkCondition(Condition condition, String name) {
-    if (condition == null) {
-      throw new IllegalArgumentException(name + " must not be null");
-    }
-    if (diffusion.encoder() == null) {
-      throw new IllegalArgumentException(
-          name
-              + " cannot be used: the model "
-              + denoiser
-              + " has no conditions, but got: "
-              + condition);
-    }
-    diffusion.encoder().check(condition);
-    return condition;
-  }
-
-  /**
-   * Sets the classifier-free guidance scale: {@code eps = eps_u + g * (eps_c - eps_u)}. 1 runs the
-   * conditional pass only. Defaults: {@value #DEFAULT_GUIDANCE_MNIST} for the MNIST class model,
-   * {@value #DEFAULT_GUIDANCE_IF} for IF.
-   *
-   * @param scale the scale, {@code >= 0}
-   * @return this builder
-   */
-  public Pipeline guidance(double scale) {
-    this.guidance = Guidance.checkScale(scale);
-    return this;
-  }
-
-  // ------------------------------------------------------------------ timesteps and noise
-
-  /**
-   * Uses {@code count} evenly spaced steps (the full chain when {@code count} is the number of
-   * training steps). Default: every step for MNIST (300), the study's 990..0 stride 30 for IF.
-   *
-   * @param count the number of denoising steps, in {@code [1, T]}
-   * @return this builder
-   */
-  public Pipeline steps(int count) {
-    NoiseSchedule s = denoiser.scheduler().schedule();
-    int start = s.kind() == NoiseSchedule.Kind.COSINE ? 990 : s.maxTimestep();
-    if (count < 1 || count > start) {
-      throw new IllegalArgumentException("steps must be in [1, " + start + "], but is: " + count);
-    }
-    this.timesteps = Timesteps.evenly(start, count);
-    return this;
-  }
-
-  /**
-   * Uses an explicit timestep list.
-   *
-   * @param timesteps a strictly descending list within the model's schedule
-   * @return this builder
-   */
-  public Pipeline timesteps(Timesteps timesteps) {
-    if (timesteps == null) {
-      throw new IllegalArgumentException("timesteps must not be null");
-    }
-    this.timesteps = timesteps.checkAgainst(denoiser.scheduler().schedule());
-    return this;
-  }
-
-  /**
-   * Seeds the noise. Default: a random seed, recorded in the request.
-   *
-   * @param seed the seed
-   * @return this builder
-   */
-  public Pipeline seed(long seed) {
-    this.seed = seed;
-    this.explicitNoise = null;
-    return this;
-  }
-
-  /**
-   * Feeds explicit noise tensors instead of a seeded generator, in the draw order described on this
-   * class (for comparisons with a reference implementation).
-   *
-   * @param tensors the noise tensors
-   * @return this builder
-   */
-  public Pipeline noise(List<Tensor> tensors) {
-    if (tensors == null || tensors.isEmpty()) {
-      throw new IllegalArgumentException("noise must hold at least one tensor, but is empty");
-    }
-    this.explicitNoise = List.copyOf(tensors);
-    return this;
-  }
-
-  /**
-   * Sets the number of samples, generated as one batch.
-   *
-   * @param count in {@code [1, }{@link #MAX_SAMPLES}{@code ]}
-   * @return this builder
-   */
-  public Pipeline samples(int count) {
-    if (count < 1) {
-      throw new IllegalArgumentException("samples must be >= 1, but is: " + count);
-    }
-    checkMaxSamples(count);
-    this.samples = count;
-    return this;
-  }
-
-  /**
-   * Turns on dynamic thresholding of the clean estimate.
-   *
-   * @param settings the ratio and maximum, or {@code null} to turn it off
-   * @return this builder
-   */
-  public Pipeline thresholding(DDPMScheduler.Thresholding settings) {
-    this.thresholding = settings;
-    return this;
-  }
-
-  // ------------------------------------------------------------------ image-to-image
-
-  /**
    * Starts from an image (SDEdit, translation, inpainting): it is noised to {@code
    * timesteps[startIndex]} and denoised from there. {@code startIndex = 0} starts from pure noise
-   * (for inpainting, the study's setting).
+   * (for inpainting, the write-up's setting).
    *
    * @param image {@code [1, C, H, W]} in the model's value range and size. Not modified.
    * @param startIndex the index into the timestep list where the run starts, {@code >= 0}
@@ -429,178 +177,8 @@ public final class Pipeline {
     return this;
   }
 
-  /**
-   * Gives the upscaler the low-resolution images to upscale: each is resized to the stage's size
-   * (bilinear, {@code align_corners = true}), noised to the noise level and fed beside {@code x_t}.
-   * The number of samples becomes the number of images when it is more than one.
-   *
-   * @param images {@code [N, C, h, w]} in the model's value range. Not modified.
-   * @return this builder
-   * @throws IllegalArgumentException on a pipeline whose model takes no image condition
-   */
-  public Pipeline lowResolution(Tensor images) {
-    if (!(denoiser instanceof dev.diffusion4j.model.ImageConditioned ic)
-        || ic.imageChannels() == 0) {
-      throw new IllegalArgumentException(
-          "lowResolution needs the upscaler (stage II), but this pipeline runs " + denoiser);
-    }
-    if (images == null) {
-      throw new IllegalArgumentException("lowResolution must not be null");
-    }
-    images.requireRank(4, "lowResolution");
-    if (images.dim(1) != ic.imageChannels()) {
-      throw new IllegalArgumentException(
-          "lowResolution must have "
-              + ic.imageChannels()
-              + " channels, but has shape: "
-              + Arrays.toString(images.shape()));
-    }
-    this.lowResolution = dev.diffusion4j.tensor.Finite.requireFinite(images, "lowResolution");
-    if (images.dim(0) > 1) {
-      this.samples = images.dim(0);
-    }
-    return this;
-  }
-
-  /**
-   * Sets the timestep the upscaled image is noised to (default {@value #DEFAULT_NOISE_LEVEL}).
-   *
-   * @param level a timestep of the schedule
-   * @return this builder
-   */
-  public Pipeline noiseLevel(int level) {
-    denoiser.scheduler().schedule().checkTimestep("noiseLevel", level);
-    this.noiseLevel = level;
-    return this;
-  }
-
-  // ------------------------------------------------------------------ illusions
-
-  /**
-   * Adds a view to a visual anagram: the image read through {@code view} shows {@code other}. The
-   * noise estimates of all views (the primary condition read upright) are averaged after their
-   * inverse views. May be called several times for more than two views.
-   *
-   * @param other the condition seen through the view
-   * @param view the view, e.g. {@link View#FLIP}
-   * @return this builder
-   */
-  public Pipeline anagram(Condition other, View view) {
-    requireConditional("anagram");
-    if (view == null) {
-      throw new IllegalArgumentException("view must not be null");
-    }
-    views.add(new ViewTerm(checkCondition(other, "anagram condition"), view));
-    return this;
-  }
-
-  /**
-   * Adds a vertically flipped view (the study's default anagram).
-   *
-   * @param other the condition seen upside down
-   * @return this builder
-   */
-  public Pipeline anagram(Condition other) {
-    return anagram(other, View.FLIP);
-  }
-
-  /**
-   * Makes a hybrid image: the primary condition shapes the low frequencies (seen from afar), {@code
-   * high} the high frequencies (seen up close): {@code eps = lowpass(eps1) + highpass(eps2)}, with
-   * the blur scaled to the resolution ({@link GaussianBlur#forHybrid(int)}).
-   *
-   * @param high the condition of the high frequencies
-   * @return this builder
-   */
-  public Pipeline hybrid(Condition high) {
-    return hybrid(high, GaussianBlur.forHybrid(denoiser.sampleShape()[1]));
-  }
-
-  /**
-   * Makes a hybrid image with an explicit low-pass filter.
-   *
-   * @param high the condition of the high frequencies
-   * @param blur the low-pass filter
-   * @return this builder
-   */
-  public Pipeline hybrid(Condition high, GaussianBlur blur) {
-    requireConditional("hybrid");
-    if (blur == null) {
-      throw new IllegalArgumentException("blur must not be null");
-    }
-    this.hybridCondition = checkCondition(high, "hybrid condition");
-    this.hybridBlur = blur;
-    return this;
-  }
-
-  private static void checkMaxSamples(int n) {
-    if (n > MAX_SAMPLES) {
-      throw new IllegalArgumentException(
-          "samples must be <= " + MAX_SAMPLES + " (Pipeline.MAX_SAMPLES), but is: " + n);
-    }
-  }
-
-  private void requireConditional(String what) {
-    if (diffusion.encoder() == null) {
-      throw new IllegalArgumentException(
-          what + " needs a model with conditions, but " + denoiser + " is unconditional");
-    }
-  }
-
-  // ------------------------------------------------------------------ observation
-
-  /**
-   * Captures the sample at the start, after every {@code n}-th step and at the end (for GIFs and
-   * progression strips).
-   *
-   * @param n at least 1
-   * @return this builder
-   */
-  public Pipeline captureEvery(int n) {
-    if (n < 1) {
-      throw new IllegalArgumentException("captureEvery must be >= 1, but is: " + n);
-    }
-    this.captureEvery = n;
-    return this;
-  }
-
-  /**
-   * Receives progress after every step, on the thread that runs the pipeline.
-   *
-   * @param callback the callback, or {@code null} for none
-   * @return this builder
-   */
-  public Pipeline progress(Consumer<Progress> callback) {
-    this.progress = callback;
-    return this;
-  }
-
-  // ------------------------------------------------------------------ freezing and running
-
-  /**
-   * Checks the settings together and freezes them.
-   *
-   * @return the request
-   * @throws IllegalArgumentException for settings that contradict each other
-   * @throws IllegalStateException if a conditional model has no condition
-   */
-  public Request build() {
-    diffusion.checkOpen();
-    boolean conditional = diffusion.encoder() != null;
-    if (conditional && conditions.isEmpty()) {
-      throw new IllegalStateException(
-          "a condition is required for " + denoiser + ": call label(..) or prompt(..)");
-    }
-    int n = samples != null ? samples : Math.max(DEFAULT_SAMPLES, conditions.size());
-    checkMaxSamples(n);
-    if (conditions.size() > 1 && conditions.size() != n) {
-      throw new IllegalArgumentException(
-          "samples must equal the number of per-sample conditions ("
-              + conditions.size()
-              + "), but is: "
-              + n);
-    }
-    timesteps.checkAgainst(denoiser.scheduler().schedule());
+  @Override
+  void checkStage(int n) {
     if (startIndex > timesteps.steps() - 1) {
       throw new IllegalArgumentException(
           "startIndex must be in [0, "
@@ -610,63 +188,14 @@ public final class Pipeline {
               + ", but is: "
               + startIndex);
     }
-    if (stage == 2 && lowResolution == null) {
-      throw new IllegalStateException(
-          "the upscaler needs the low-resolution images: call lowResolution(images)");
-    }
-    if (lowResolution != null && lowResolution.dim(0) > 1 && lowResolution.dim(0) != n) {
-      throw new IllegalArgumentException(
-          "samples must equal the number of low-resolution images ("
-              + lowResolution.dim(0)
-              + "), but is: "
-              + n);
-    }
     if (mask != null && image == null) {
       throw new IllegalArgumentException(
           "mask needs the original image: call image(original, startIndex) as well");
     }
-    if (!views.isEmpty() && hybridCondition != null) {
-      throw new IllegalArgumentException(
-          "anagram and hybrid cannot be combined in one run; choose one");
-    }
-    if ((!views.isEmpty() || hybridCondition != null) && conditions.size() > 1) {
-      throw new IllegalArgumentException(
-          "anagram and hybrid take one primary condition, but got "
-              + conditions.size()
-              + " per-sample conditions");
-    }
-    return new Request(
-        conditions,
-        guidance,
-        timesteps,
-        startIndex,
-        n,
-        seed,
-        explicitNoise,
-        image,
-        mask,
-        List.copyOf(views),
-        hybridCondition,
-        hybridBlur,
-        thresholding,
-        captureEvery,
-        progress,
-        stage,
-        lowResolution,
-        noiseLevel);
   }
 
   /**
-   * Freezes the settings and runs the denoising loop.
-   *
-   * @return the samples and what was captured
-   */
-  public Generation generate() {
-    return diffusion.run(build());
-  }
-
-  /**
-   * The one-step clean estimate of the study (part A section 1.3): predicts the noise of {@code
+   * The one-step clean estimate of the write-up (part A, section 1.3): predicts the noise of {@code
    * noisy} at {@code timestep} (with this builder's condition and guidance) and returns {@code
    * x0_hat = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t)}.
    *
@@ -680,48 +209,8 @@ public final class Pipeline {
     return diffusion.denoiseOnce(r, noisy, timestep);
   }
 
-  /**
-   * Returns a builder holding the settings of a request (for sweeps: change one setting, run
-   * again).
-   *
-   * @param diffusion the instance to run on
-   * @param request the settings
-   * @return a new builder
-   */
-  public static Pipeline toBuilder(Diffusion diffusion, Request request) {
-    Pipeline p = request.stage() == 2 ? diffusion.upscaler() : diffusion.pipeline();
-    p.conditions = request.conditions();
-    p.guidance = request.guidance();
-    p.timesteps = request.timesteps();
-    p.startIndex = request.startIndex();
-    p.samples = request.samples();
-    p.seed = request.seed();
-    p.explicitNoise = request.explicitNoise();
-    p.image = request.image();
-    p.mask = request.mask();
-    p.views.addAll(request.views());
-    p.hybridCondition = request.hybridCondition();
-    p.hybridBlur = request.hybridBlur();
-    p.thresholding = request.thresholding();
-    p.captureEvery = request.captureEvery();
-    p.progress = request.progress();
-    p.lowResolution = request.lowResolution();
-    p.noiseLevel = request.noiseLevel();
-    return p;
-  }
-
-  /**
-   * Returns a new builder with this builder's settings (for sweeps).
-   *
-   * @return the copy
-   */
+  @Override
   public Pipeline toBuilder() {
-    return toBuilder(diffusion, build());
-  }
-
-  static NoiseSource noiseSource(Request r) {
-    return r.explicitNoise() != null
-        ? NoiseSource.explicit(r.explicitNoise())
-        : NoiseSource.seeded(r.seed());
+    return new Pipeline(diffusion, denoiser).copy(build());
   }
 }

@@ -254,9 +254,6 @@ class DeepFloydStandInTest {
     assertThatThrownBy(() -> diffusion.upscaler().prompt("a pencil").build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("call lowResolution(images)");
-    assertThatThrownBy(() -> diffusion.pipeline().lowResolution(Tensor.zeros(1, 3, 64, 64)))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("lowResolution needs the upscaler");
     assertThatThrownBy(() -> diffusion.pipeline().label(3))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("must be a prompt for DeepFloyd IF");

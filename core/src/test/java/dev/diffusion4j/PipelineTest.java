@@ -219,7 +219,7 @@ class PipelineTest {
 
   @Test
   void captureEveryKeepsTheStartEveryNthStepAndTheEnd() {
-    List<Pipeline.Progress> seen = new ArrayList<>();
+    List<Progress> seen = new ArrayList<>();
     Generation g =
         diffusion
             .pipeline()
@@ -232,7 +232,7 @@ class PipelineTest {
     assertThat(g.capturedTimesteps()).containsExactly(300, 180, 60, 0);
     assertThat(g.intermediates().get(3)).isEqualTo(g.images());
     assertThat(seen).hasSize(5);
-    assertThat(seen.get(4)).isEqualTo(new Pipeline.Progress(5, 5, 0));
+    assertThat(seen.get(4)).isEqualTo(new Progress(5, 5, 0));
   }
 
   @Test
@@ -252,10 +252,73 @@ class PipelineTest {
   @Test
   void toBuilderCopiesEverySetting() {
     Pipeline p = diffusion.pipeline().label(5).guidance(3).steps(7).seed(9).samples(3);
-    Pipeline.Request r = p.build();
-    Pipeline.Request copy = p.toBuilder().build();
+    Request r = p.build();
+    Request copy = p.toBuilder().build();
     assertThat(copy).isEqualTo(r);
     assertThat(p.toBuilder().seed(10).build().seed()).isEqualTo(10);
+  }
+
+  @Test
+  void aRequestTurnsBackIntoABuilderOfItsStage() {
+    Request r = diffusion.pipeline().label(5).guidance(3).steps(7).seed(9).build();
+    assertThat(diffusion.pipeline(r).build()).isEqualTo(r);
+    assertThat(diffusion.pipeline(r).seed(10).build().seed()).isEqualTo(10);
+    assertThatThrownBy(() -> diffusion.upscaler(r))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("use pipeline(request)");
+  }
+
+  @Test
+  void anInterruptedThreadCancelsTheRunBeforeTheNextStep() {
+    Thread.currentThread().interrupt();
+    try {
+      assertThatThrownBy(() -> diffusion.pipeline().label(1).steps(5).seed(0).generate())
+          .isInstanceOf(java.util.concurrent.CancellationException.class)
+          .hasMessage("the run was cancelled before step 1 of 5");
+      assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(diffusion.pipeline().label(1).steps(2).seed(0).generate().count()).isEqualTo(1);
+  }
+
+  @Test
+  void aThrowingProgressCallbackEndsTheRunWithItsException() {
+    List<Progress> seen = new ArrayList<>();
+    IllegalStateException stop = new IllegalStateException("enough");
+    assertThatThrownBy(
+            () ->
+                diffusion
+                    .pipeline()
+                    .label(1)
+                    .steps(5)
+                    .progress(
+                        p -> {
+                          seen.add(p);
+                          if (p.step() == 2) {
+                            throw stop;
+                          }
+                        })
+                    .generate())
+        .isSameAs(stop);
+    assertThat(seen).hasSize(2);
+  }
+
+  @Test
+  void consoleProgressPrintsATenthAtATimeWhenNotRedrawing() {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream out = new java.io.PrintStream(bytes, true);
+    diffusion
+        .pipeline()
+        .label(1)
+        .steps(20)
+        .seed(0)
+        .progress(ConsoleProgress.to(out, false).labelled("ones"))
+        .generate();
+    List<String> lines = bytes.toString().lines().toList();
+    assertThat(lines).hasSize(11);
+    assertThat(lines.get(0)).startsWith("ones: step 1/20 (t = 285)   5%");
+    assertThat(lines.get(10)).startsWith("ones: step 20/20 (t = 0) 100%");
   }
 
   @Test

@@ -11,10 +11,10 @@ import dev.diffusion4j.tensor.Tensor;
  */
 public final class GaussianBlur {
 
-  /** The study's denoising baseline kernel size (k = 5). */
+  /** The write-up's denoising baseline kernel size (k = 5). */
   public static final int BASELINE_KERNEL_SIZE = 5;
 
-  /** The study's denoising baseline sigma (s = 2). */
+  /** The write-up's denoising baseline sigma (s = 2). */
   public static final double BASELINE_SIGMA = 2.0;
 
   /**
@@ -66,7 +66,7 @@ public final class GaussianBlur {
   }
 
   /**
-   * Returns the blur for a resolution, scaling the study's 64x64 setting (k = 33, s = 2)
+   * Returns the blur for a resolution, scaling the write-up's 64x64 setting (k = 33, s = 2)
    * proportionally: {@code k = odd(33 * size / 64)}, {@code s = 2 * size / 64}, e.g. k = 133, s = 8
    * at 256 (kernel sizes are rounded to the nearest odd number; at most {@code 2 * (size - 1) + 1}
    * so that reflect padding stays valid).

@@ -6,8 +6,8 @@ import dev.diffusion4j.tensor.Tensor;
  * An inpainting mask: 1 where the image is regenerated, 0 where it is kept, values in between
  * blend. Shape {@code [1, 1, H, W]}, broadcast over the batch and channels.
  *
- * <p>Implements the RePaint projection (Lugmayr et al. 2022) that the study uses: after every step,
- * {@code x_t <- m * x_t + (1 - m) * forward(x_orig, t)}. Immutable and thread-safe.
+ * <p>Implements the RePaint projection (Lugmayr et al. 2022) that the write-up uses: after every
+ * step, {@code x_t <- m * x_t + (1 - m) * forward(x_orig, t)}. Immutable and thread-safe.
  */
 public final class Mask {
 

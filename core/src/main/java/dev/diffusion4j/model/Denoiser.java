@@ -11,6 +11,21 @@ import dev.diffusion4j.tensor.Tensor;
  *
  * <p>Implementations are thread-safe: {@link #predict} may be called from several threads at once.
  * A denoiser owns its ONNX sessions and releases them in {@link #close()}, which is idempotent.
+ *
+ * <p>One prediction by hand, and a denoiser of one's own behind the library's loop:
+ *
+ * <pre>{@code
+ * try (MnistUNet unet = MnistUNet.classConditioned(MnistModels.source("class-epoch20"),
+ *     SessionSettings.DEFAULT)) {
+ *   Tensor x = NoiseSource.seeded(1).next(1, 1, 28, 28);
+ *   Tensor eps = unet.predict(x, new int[] {300}, MnistUNet.oneHot(7)).noise();
+ * }
+ *
+ * Denoiser mine = ...; // any model that predicts noise: implement the five methods
+ * try (Diffusion diffusion = Diffusion.of(mine, null)) { // unconditional: no encoder
+ *   diffusion.pipeline().steps(50).seed(1).generate();
+ * }
+ * }</pre>
  */
 public interface Denoiser extends AutoCloseable {
 

@@ -9,9 +9,13 @@ import java.lang.System.Logger.Level;
  * Where ONNX Runtime sessions run.
  *
  * <ul>
- *   <li>{@link #auto()}: tries CUDA device 0; when the CUDA provider cannot be loaded (no GPU, or
- *       CUDA 12 / cuDNN 9 not on the library path, or the CPU-only ONNX Runtime artifact), logs one
- *       line (once per process) and runs on the CPU. The default.
+ *   <li>{@link #auto()}: tries CUDA device 0 where it can load; otherwise runs on the CPU. The
+ *       default. With the CPU-only ONNX Runtime artifact on the classpath it goes to the CPU
+ *       silently. On a machine without the NVIDIA driver library ({@code libcuda.so.1}, {@code
+ *       nvcuda.dll}) it goes to the CPU after one log line, without first extracting the 316 MB
+ *       CUDA provider that ONNX Runtime would otherwise unpack and fail to load (seconds per
+ *       process). When the driver is there but the provider still fails (CUDA 12 / cuDNN 9 missing
+ *       from the library path), it logs one line (once per process) and runs on the CPU.
  *   <li>{@link #cuda(int)}: CUDA only; fails with a {@link dev.diffusion4j.DiffusionException}
  *       naming the requirement when the provider cannot be loaded.
  *   <li>{@link #cpu()}: the CPU only.
@@ -19,7 +23,11 @@ import java.lang.System.Logger.Level;
  *
  * <p>{@code OrtEnvironment.getAvailableProviders()} is not consulted: it lists the providers
  * compiled into the native library, not those that can load on this host. The only reliable test is
- * to append the provider, which is what this class does.
+ * to append the provider, which is what this class does once the two cheap checks above pass. The
+ * driver probe looks for {@code /proc/driver/nvidia/version} or {@code libcuda.so.1} in the usual
+ * library folders and {@code LD_LIBRARY_PATH} (Linux), or {@code nvcuda.dll} in the system folder
+ * (Windows); set the system property {@value #PROBE_PROPERTY} to {@code false} to skip it and
+ * always try.
  *
  * <p>CUDA provider options are set deliberately: {@code cudnn_conv_algo_search = HEURISTIC} (no
  * exhaustive benchmark at the first run of each shape), {@code cudnn_conv_use_max_workspace = 1}
@@ -28,6 +36,9 @@ import java.lang.System.Logger.Level;
  * of a long-lived process bounded). Instances are immutable and thread-safe.
  */
 public final class Device {
+
+  /** The system property that turns the CUDA driver probe of {@link #auto()} off. */
+  public static final String PROBE_PROPERTY = "diffusion4j.cuda.probe";
 
   private static final System.Logger LOG = System.getLogger(Device.class.getName());
   private static final java.util.concurrent.atomic.AtomicBoolean FALLBACK_LOGGED =
@@ -119,6 +130,27 @@ public final class Device {
       return false;
     }
     int id = Math.max(0, deviceId);
+    if (!CudaProbe.providerShipped()) {
+      if (kind == Kind.CUDA) {
+        throw new dev.diffusion4j.DiffusionException(
+            "CUDA device "
+                + id
+                + " is not usable: the CPU-only ONNX Runtime artifact (onnxruntime) is on the"
+                + " classpath; CUDA needs com.microsoft.onnxruntime:onnxruntime_gpu instead");
+      }
+      return false; // the CPU-only artifact: CUDA can never load, nothing to say
+    }
+    if (kind == Kind.AUTO
+        && !"false".equals(System.getProperty(PROBE_PROPERTY))
+        && !CudaProbe.driverPresent()) {
+      if (FALLBACK_LOGGED.compareAndSet(false, true)) {
+        LOG.log(
+            Level.INFO,
+            "CUDA is not available (no NVIDIA driver library found: {0}); running on the CPU",
+            CudaProbe.driverLibrary());
+      }
+      return false;
+    }
     try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(id)) {
       cuda.add("cudnn_conv_algo_search", "HEURISTIC");
       cuda.add("cudnn_conv_use_max_workspace", "1");

@@ -212,7 +212,7 @@ public final class IFUNet implements ImageConditioned {
       }
     } catch (OrtException e) {
       feeds.values().forEach(OnnxTensor::close);
-      throw new DiffusionException("cannot create the inputs of " + model.path().getFileName(), e);
+      throw new DiffusionException("cannot create the inputs of " + model.name(), e);
     }
     OnnxModel.FloatOutput out = model.run(feeds, "noise_pred", step, b, 6, size, size);
     Tensor both = Tensor.wrap(out.data(), out.intShape());

@@ -45,9 +45,21 @@ public final class MnistDenoiser implements AutoCloseable {
    * @return the model
    */
   public static MnistDenoiser load(Path path, SessionSettings settings) {
+    return load(ModelSource.of(path), settings);
+  }
+
+  /**
+   * Loads a denoiser from a file or from bytes ({@code MnistModels.denoiser()} gives the shipped
+   * one).
+   *
+   * @param source the model
+   * @param settings how to open the session
+   * @return the model
+   */
+  public static MnistDenoiser load(ModelSource source, SessionSettings settings) {
     return new MnistDenoiser(
         new OnnxModel(
-            path,
+            source,
             settings,
             List.of(TensorSpec.float32("x", -1, 1, 28, 28)),
             List.of(TensorSpec.float32("denoised", -1, 1, 28, 28))));
@@ -71,7 +83,7 @@ public final class MnistDenoiser implements AutoCloseable {
     try {
       x = Floats.create(noisy.data(), new long[] {b, 1, 28, 28}, OnnxJavaType.FLOAT);
     } catch (OrtException e) {
-      throw new DiffusionException("cannot create the input of " + model.path().getFileName(), e);
+      throw new DiffusionException("cannot create the input of " + model.name(), e);
     }
     OnnxModel.FloatOutput out = model.run(Map.of("x", x), "denoised", null, b, 1, 28, 28);
     return Tensor.wrap(out.data(), out.intShape());

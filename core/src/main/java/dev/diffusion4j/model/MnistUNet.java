@@ -66,9 +66,20 @@ public final class MnistUNet implements Denoiser {
    * @return the model
    */
   public static MnistUNet timeConditioned(Path path, SessionSettings settings) {
+    return timeConditioned(ModelSource.of(path), settings);
+  }
+
+  /**
+   * Loads a time-conditioned UNet from a file or from bytes.
+   *
+   * @param source the model
+   * @param settings how to open the session
+   * @return the model
+   */
+  public static MnistUNet timeConditioned(ModelSource source, SessionSettings settings) {
     List<TensorSpec> inputs =
         List.of(TensorSpec.float32("x", -1, 1, 28, 28), TensorSpec.float32("t", -1));
-    return new MnistUNet(new OnnxModel(path, settings, inputs, OUTPUTS), false);
+    return new MnistUNet(new OnnxModel(source, settings, inputs, OUTPUTS), false);
   }
 
   /**
@@ -89,12 +100,23 @@ public final class MnistUNet implements Denoiser {
    * @return the model
    */
   public static MnistUNet classConditioned(Path path, SessionSettings settings) {
+    return classConditioned(ModelSource.of(path), settings);
+  }
+
+  /**
+   * Loads a class-conditioned UNet from a file or from bytes.
+   *
+   * @param source the model
+   * @param settings how to open the session
+   * @return the model
+   */
+  public static MnistUNet classConditioned(ModelSource source, SessionSettings settings) {
     List<TensorSpec> inputs =
         List.of(
             TensorSpec.float32("x", -1, 1, 28, 28),
             TensorSpec.float32("t", -1),
             TensorSpec.float32("c", -1, NUM_CLASSES));
-    return new MnistUNet(new OnnxModel(path, settings, inputs, OUTPUTS), true);
+    return new MnistUNet(new OnnxModel(source, settings, inputs, OUTPUTS), true);
   }
 
   /**
@@ -210,7 +232,7 @@ public final class MnistUNet implements Denoiser {
       }
     } catch (OrtException e) {
       feeds.values().forEach(OnnxTensor::close);
-      throw new DiffusionException("cannot create the inputs of " + model.path().getFileName(), e);
+      throw new DiffusionException("cannot create the inputs of " + model.name(), e);
     }
     OnnxModel.FloatOutput out = model.run(feeds, "eps", step, b, 1, 28, 28);
     return new Prediction(Tensor.wrap(out.data(), out.intShape()), null);

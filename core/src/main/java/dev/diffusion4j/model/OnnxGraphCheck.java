@@ -64,6 +64,21 @@ final class OnnxGraphCheck {
     } catch (IOException e) {
       return; // ONNX Runtime reports the unreadable file
     }
+    check(buf, "model file " + path);
+  }
+
+  /**
+   * Checks the bytes of a model.
+   *
+   * @param bytes the bytes of an .onnx file. Not modified.
+   * @param what the model for the message (e.g. {@code "model mnist.onnx"})
+   * @throws IllegalArgumentException naming the model, the node and the attribute that would crash
+   */
+  static void check(byte[] bytes, String what) {
+    check(ByteBuffer.wrap(bytes).asReadOnlyBuffer(), what);
+  }
+
+  private static void check(ByteBuffer buf, String what) {
     List<String> problems = new ArrayList<>();
     try {
       model(buf, 0, buf.limit(), problems);
@@ -72,10 +87,7 @@ final class OnnxGraphCheck {
     }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
-          "model file "
-              + path
-              + " has a node that would crash ONNX Runtime: "
-              + String.join("; ", problems));
+          what + " has a node that would crash ONNX Runtime: " + String.join("; ", problems));
     }
   }
 

@@ -26,6 +26,8 @@ import java.util.Map;
 public class OnnxModel implements AutoCloseable {
 
   private final Path path;
+  private final String name;
+  private final String source;
   private final OrtSession session;
   private final boolean onCuda;
   private final Map<String, TensorInfo> inputs;
@@ -43,7 +45,7 @@ public class OnnxModel implements AutoCloseable {
       new java.util.concurrent.atomic.LongAdder();
 
   /**
-   * Opens a model and checks its contract.
+   * Opens a model file and checks its contract.
    *
    * @param path the .onnx file
    * @param settings how to open the session
@@ -58,20 +60,47 @@ public class OnnxModel implements AutoCloseable {
       SessionSettings settings,
       List<TensorSpec> expectedInputs,
       List<TensorSpec> expectedOutputs) {
-    if (path == null) {
-      throw new IllegalArgumentException("model path must not be null");
+    this(ModelSource.of(path), settings, expectedInputs, expectedOutputs);
+  }
+
+  /**
+   * Opens a model from a file or from bytes and checks its contract.
+   *
+   * @param source the model
+   * @param settings how to open the session
+   * @param expectedInputs the inputs the model must have (exactly these names)
+   * @param expectedOutputs outputs the model must have (others are allowed)
+   * @throws IllegalArgumentException naming the model when it is not a valid ONNX model or does not
+   *     match the contract (listing what was found and what was expected)
+   * @throws DiffusionException when ONNX Runtime fails for another reason
+   */
+  public OnnxModel(
+      ModelSource source,
+      SessionSettings settings,
+      List<TensorSpec> expectedInputs,
+      List<TensorSpec> expectedOutputs) {
+    if (source == null) {
+      throw new IllegalArgumentException("model source must not be null");
     }
-    dev.diffusion4j.RegularFiles.require(path, "model file");
-    OnnxGraphCheck.check(path);
-    this.path = path;
+    this.path = source.path();
+    this.name = path != null ? String.valueOf(path.getFileName()) : source.name();
+    this.source = (path != null ? "file " : "") + source.name();
+    if (path != null) {
+      OnnxGraphCheck.check(path);
+    } else {
+      OnnxGraphCheck.check(source.bytes(), "model " + source.name());
+    }
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     boolean[] cuda = new boolean[1];
     OrtSession s;
     try (OrtSession.SessionOptions options = settings.toOptions(cuda)) {
-      s = env.createSession(path.toString(), options);
+      s =
+          path != null
+              ? env.createSession(path.toString(), options)
+              : env.createSession(source.bytes(), options);
     } catch (OrtException e) {
       throw new IllegalArgumentException(
-          "model file " + path + " is not a valid ONNX model: " + e.getMessage(), e);
+          "model " + this.source + " is not a valid ONNX model: " + e.getMessage(), e);
     }
     this.session = s;
     this.onCuda = cuda[0];
@@ -84,7 +113,7 @@ public class OnnxModel implements AutoCloseable {
       if (e instanceof IllegalArgumentException iae) {
         throw iae;
       }
-      throw new DiffusionException("cannot read the inputs of model " + path, e);
+      throw new DiffusionException("cannot read the inputs of model " + source, e);
     }
   }
 
@@ -112,8 +141,8 @@ public class OnnxModel implements AutoCloseable {
     check(outputs, expectedOutputs, "output", problems);
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
-          "model file "
-              + path
+          "model "
+              + source
               + " does not match the expected contract: "
               + String.join("; ", problems)
               + ". Found inputs "
@@ -161,10 +190,19 @@ public class OnnxModel implements AutoCloseable {
   /**
    * Returns the model file.
    *
-   * @return the path
+   * @return the path, or {@code null} for a model opened from bytes
    */
   public Path path() {
     return path;
+  }
+
+  /**
+   * Returns the short name of the model for messages: the file name, or the name of its source.
+   *
+   * @return the name
+   */
+  public String name() {
+    return name;
   }
 
   /**
@@ -232,7 +270,7 @@ public class OnnxModel implements AutoCloseable {
     if (expectedShape != null && !java.util.Arrays.equals(out.shape(), expectedShape)) {
       throw new DiffusionException(
           "model "
-              + path
+              + (path != null ? path.toString() : name)
               + " returned output '"
               + output
               + "' of shape "
@@ -245,7 +283,7 @@ public class OnnxModel implements AutoCloseable {
     if (bad >= 0) {
       throw new DiffusionException(
           "model "
-              + path
+              + (path != null ? path.toString() : name)
               + " returned a non-finite value in output '"
               + output
               + "'"
@@ -272,7 +310,7 @@ public class OnnxModel implements AutoCloseable {
       throw new IllegalArgumentException(
           name
               + " fed to model "
-              + path
+              + (path != null ? path.toString() : name)
               + (step == null ? "" : " at " + step)
               + " must hold finite values only, but holds "
               + Finite.describe(t, bad)
@@ -295,7 +333,7 @@ public class OnnxModel implements AutoCloseable {
     lock.readLock().lock();
     try {
       if (closed) {
-        throw new IllegalStateException("model " + path.getFileName() + " is closed");
+        throw new IllegalStateException("model " + name + " is closed");
       }
       long started = System.nanoTime();
       try (OrtSession.RunOptions options = new OrtSession.RunOptions()) {
@@ -316,9 +354,7 @@ public class OnnxModel implements AutoCloseable {
             cancelled = this.cancelled.remove(options);
           }
           throw new DiffusionException(
-              (cancelled
-                  ? "running " + path.getFileName() + " was cancelled"
-                  : "running " + path.getFileName() + " failed"),
+              (cancelled ? "running " + name + " was cancelled" : "running " + name + " failed"),
               e);
         } finally {
           synchronized (active) {
@@ -327,7 +363,7 @@ public class OnnxModel implements AutoCloseable {
           }
         }
       } catch (OrtException e) {
-        throw new DiffusionException("cannot create the run options of " + path.getFileName(), e);
+        throw new DiffusionException("cannot create the run options of " + name, e);
       }
     } finally {
       lock.readLock().unlock();
@@ -418,10 +454,6 @@ public class OnnxModel implements AutoCloseable {
 
   @Override
   public String toString() {
-    return getClass().getSimpleName()
-        + "["
-        + path.getFileName()
-        + (onCuda ? ", cuda" : ", cpu")
-        + "]";
+    return getClass().getSimpleName() + "[" + name + (onCuda ? ", cuda" : ", cpu") + "]";
   }
 }

@@ -21,6 +21,22 @@ import java.util.Arrays;
  * {@code s = clamp(quantile(|x0_hat|, ratio), 1, sampleMaxValue)}, then {@code x0_hat =
  * clamp(x0_hat, -s, s) / s}. Off by default.
  *
+ * <p>The loop that {@link dev.diffusion4j.Pipeline} runs, written out by hand with the MNIST
+ * sampler (the pipeline adds guidance, views and masks around the same two calls):
+ *
+ * <pre>{@code
+ * DDPMScheduler scheduler = DDPMScheduler.mnist();
+ * NoiseSource noise = NoiseSource.seeded(1);
+ * Timesteps ts = Timesteps.evenly(300, 50);
+ * Tensor x = noise.next(1, 1, 28, 28);
+ * for (int i = 0; i < ts.steps(); i++) {
+ *   int t = ts.get(i), prev = ts.get(i + 1);
+ *   Tensor eps = denoiser.predict(x, new int[] {t}, MnistUNet.oneHot(7)).noise();
+ *   Tensor z = scheduler.needsNoise(prev) ? noise.next(x.shape()) : null;
+ *   x = scheduler.step(eps, null, t, prev, x, z).prevSample();
+ * }
+ * }</pre>
+ *
  * <p>Immutable and thread-safe: {@link #step} keeps no state between calls.
  */
 public final class DDPMScheduler {
@@ -75,8 +91,9 @@ public final class DDPMScheduler {
    * @param schedule the noise schedule
    * @param varianceType how the step variance is chosen
    * @param thresholding dynamic thresholding, or {@code null} for none
-   * @param noiseAtFinalStep whether noise is added on the step that ends at timestep 0 (the IF
-   *     study does; part B's sampler does not, since its timestep 0 is the clean image)
+   * @param noiseAtFinalStep whether noise is added on the step that ends at timestep 0 (the
+   *     write-up's IF sampler does; part B's sampler does not, since its timestep 0 is the clean
+   *     image)
    */
   public DDPMScheduler(
       NoiseSchedule schedule,
@@ -106,8 +123,8 @@ public final class DDPMScheduler {
   }
 
   /**
-   * The IF study's sampler: cosine schedule of 1000 steps, learned-range variance, noise on every
-   * step, no thresholding.
+   * The write-up's IF sampler: cosine schedule of 1000 steps, learned-range variance, noise on
+   * every step, no thresholding.
    *
    * @return the scheduler
    */

@@ -10,7 +10,7 @@ import java.util.Arrays;
  */
 public final class Timesteps {
 
-  /** The study's default list for IF: 990, 960, ..., 30, 0 (stride 30, 34 entries). */
+  /** The write-up's default list for IF: 990, 960, ..., 30, 0 (stride 30, 34 entries). */
   public static final Timesteps IF_DEFAULT = strided(990, 30);
 
   private final int[] values;

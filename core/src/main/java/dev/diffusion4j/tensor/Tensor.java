@@ -11,10 +11,10 @@ import java.util.Arrays;
  */
 public final class Tensor {
 
-  private final int[] shape;
-  private final float[] data;
+  final int[] shape;
+  final float[] data;
 
-  private Tensor(int[] shape, float[] data) {
+  Tensor(int[] shape, float[] data) {
     this.shape = shape;
     this.data = data;
   }
@@ -92,7 +92,7 @@ public final class Tensor {
     return shape.clone();
   }
 
-  private static long size(int[] shape) {
+  static long size(int[] shape) {
     long n = 1;
     for (int d : shape) {
       n *= d;
@@ -195,14 +195,7 @@ public final class Tensor {
    * @return the sum
    */
   public Tensor add(Tensor other) {
-    requireSameShape(other, "other");
-    float[] a = data;
-    float[] b = other.data;
-    float[] out = new float[a.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = a[i] + b[i];
-    }
-    return new Tensor(shape, out);
+    return Elementwise.add(this, other);
   }
 
   /**
@@ -212,14 +205,7 @@ public final class Tensor {
    * @return the difference
    */
   public Tensor sub(Tensor other) {
-    requireSameShape(other, "other");
-    float[] a = data;
-    float[] b = other.data;
-    float[] out = new float[a.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = a[i] - b[i];
-    }
-    return new Tensor(shape, out);
+    return Elementwise.sub(this, other);
   }
 
   /**
@@ -229,14 +215,7 @@ public final class Tensor {
    * @return the product
    */
   public Tensor mul(Tensor other) {
-    requireSameShape(other, "other");
-    float[] a = data;
-    float[] b = other.data;
-    float[] out = new float[a.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = a[i] * b[i];
-    }
-    return new Tensor(shape, out);
+    return Elementwise.mul(this, other);
   }
 
   /**
@@ -246,11 +225,7 @@ public final class Tensor {
    * @return the scaled tensor
    */
   public Tensor mul(float s) {
-    float[] out = new float[data.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = data[i] * s;
-    }
-    return new Tensor(shape, out);
+    return Elementwise.scale(this, s);
   }
 
   /**
@@ -260,11 +235,7 @@ public final class Tensor {
    * @return the shifted tensor
    */
   public Tensor add(float s) {
-    float[] out = new float[data.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = data[i] + s;
-    }
-    return new Tensor(shape, out);
+    return Elementwise.shift(this, s);
   }
 
   /**
@@ -276,14 +247,7 @@ public final class Tensor {
    * @return the weighted sum
    */
   public Tensor axpby(float a, Tensor other, float b) {
-    requireSameShape(other, "other");
-    float[] x = data;
-    float[] y = other.data;
-    float[] out = new float[x.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = a * x[i] + b * y[i];
-    }
-    return new Tensor(shape, out);
+    return Elementwise.axpby(this, a, other, b);
   }
 
   /**
@@ -294,15 +258,7 @@ public final class Tensor {
    * @return the clamped tensor
    */
   public Tensor clamp(float min, float max) {
-    if (!(min <= max)) {
-      throw new IllegalArgumentException(
-          "max must be >= min (" + min + "), but is: " + max + " (or a bound is NaN)");
-    }
-    float[] out = new float[data.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = Math.min(max, Math.max(min, data[i]));
-    }
-    return new Tensor(shape, out);
+    return Elementwise.clamp(this, min, max);
   }
 
   /**
@@ -311,11 +267,7 @@ public final class Tensor {
    * @return the mean
    */
   public double mean() {
-    double s = 0;
-    for (float v : data) {
-      s += v;
-    }
-    return s / data.length;
+    return Elementwise.mean(this);
   }
 
   /**
@@ -325,12 +277,7 @@ public final class Tensor {
    * @return {@code max |this - other|}
    */
   public double maxAbsDiff(Tensor other) {
-    requireSameShape(other, "other");
-    double m = 0;
-    for (int i = 0; i < data.length; i++) {
-      m = Math.max(m, Math.abs((double) data[i] - other.data[i]));
-    }
-    return m;
+    return Elementwise.maxAbsDiff(this, other);
   }
 
   // ---------------------------------------------------------------- geometry (rank 4, NCHW)
@@ -342,18 +289,7 @@ public final class Tensor {
    * @throws IllegalArgumentException if the tensor is not rank 4
    */
   public Tensor flipVertical() {
-    requireRank(4, "tensor");
-    int planes = shape[0] * shape[1];
-    int h = shape[2];
-    int w = shape[3];
-    float[] out = new float[data.length];
-    for (int p = 0; p < planes; p++) {
-      int base = p * h * w;
-      for (int y = 0; y < h; y++) {
-        System.arraycopy(data, base + y * w, out, base + (h - 1 - y) * w, w);
-      }
-    }
-    return new Tensor(shape, out);
+    return Geometry.flipVertical(this);
   }
 
   /**
@@ -366,38 +302,7 @@ public final class Tensor {
    * @throws IllegalArgumentException if the tensor is not rank 4
    */
   public Tensor rot90(int quarterTurns) {
-    requireRank(4, "tensor");
-    int k = Math.floorMod(quarterTurns, 4);
-    if (k == 0) {
-      return this;
-    }
-    int planes = shape[0] * shape[1];
-    int h = shape[2];
-    int w = shape[3];
-    int oh = k == 2 ? h : w;
-    int ow = k == 2 ? w : h;
-    float[] out = new float[data.length];
-    for (int p = 0; p < planes; p++) {
-      int base = p * h * w;
-      for (int i = 0; i < oh; i++) {
-        for (int j = 0; j < ow; j++) {
-          int si;
-          int sj;
-          if (k == 1) { // out[i][j] = in[j][w-1-i]
-            si = j;
-            sj = w - 1 - i;
-          } else if (k == 2) {
-            si = h - 1 - i;
-            sj = w - 1 - j;
-          } else { // out[i][j] = in[h-1-j][i]
-            si = h - 1 - j;
-            sj = i;
-          }
-          out[base + i * ow + j] = data[base + si * w + sj];
-        }
-      }
-    }
-    return new Tensor(new int[] {shape[0], shape[1], oh, ow}, out);
+    return Geometry.rot90(this, quarterTurns);
   }
 
   /**
@@ -408,19 +313,7 @@ public final class Tensor {
    * @return the tensor with those channels negated
    */
   public Tensor negateChannels(int from, int to) {
-    requireRank(4, "tensor");
-    checkRange("channel", from, to, shape[1]);
-    int hw = shape[2] * shape[3];
-    float[] out = data.clone();
-    for (int n = 0; n < shape[0]; n++) {
-      for (int c = from; c < to; c++) {
-        int base = (n * shape[1] + c) * hw;
-        for (int i = base; i < base + hw; i++) {
-          out[i] = -out[i];
-        }
-      }
-    }
-    return new Tensor(shape, out);
+    return Geometry.negateChannels(this, from, to);
   }
 
   /**
@@ -431,15 +324,7 @@ public final class Tensor {
    * @return a tensor of shape {@code [N, to - from, H, W]}
    */
   public Tensor channels(int from, int to) {
-    requireRank(4, "tensor");
-    checkRange("channel", from, to, shape[1]);
-    int hw = shape[2] * shape[3];
-    int nc = to - from;
-    float[] out = new float[shape[0] * nc * hw];
-    for (int n = 0; n < shape[0]; n++) {
-      System.arraycopy(data, (n * shape[1] + from) * hw, out, n * nc * hw, nc * hw);
-    }
-    return new Tensor(new int[] {shape[0], nc, shape[2], shape[3]}, out);
+    return Geometry.channels(this, from, to);
   }
 
   /**
@@ -449,37 +334,7 @@ public final class Tensor {
    * @return a tensor of shape {@code [N, sum(C), H, W]}
    */
   public static Tensor concatChannels(Tensor... parts) {
-    requireNonEmpty(parts);
-    Tensor first = parts[0];
-    first.requireRank(4, "parts[0]");
-    int c = 0;
-    for (int i = 0; i < parts.length; i++) {
-      Tensor p = parts[i];
-      p.requireRank(4, "parts[" + i + "]");
-      if (p.shape[0] != first.shape[0]
-          || p.shape[2] != first.shape[2]
-          || p.shape[3] != first.shape[3]) {
-        throw new IllegalArgumentException(
-            "parts["
-                + i
-                + "] must match N, H, W of "
-                + Arrays.toString(first.shape)
-                + ", but has shape: "
-                + Arrays.toString(p.shape));
-      }
-      c += p.shape[1];
-    }
-    int hw = first.shape[2] * first.shape[3];
-    float[] out = new float[first.shape[0] * c * hw];
-    int pos = 0;
-    for (int n = 0; n < first.shape[0]; n++) {
-      for (Tensor p : parts) {
-        int len = p.shape[1] * hw;
-        System.arraycopy(p.data, n * len, out, pos, len);
-        pos += len;
-      }
-    }
-    return new Tensor(new int[] {first.shape[0], c, first.shape[2], first.shape[3]}, out);
+    return Geometry.concatChannels(parts);
   }
 
   /**
@@ -490,11 +345,7 @@ public final class Tensor {
    * @return a tensor with {@code to - from} samples
    */
   public Tensor slice(int from, int to) {
-    checkRange("sample", from, to, shape[0]);
-    int per = data.length / shape[0];
-    int[] s = shape.clone();
-    s[0] = to - from;
-    return new Tensor(s, Arrays.copyOfRange(data, from * per, to * per));
+    return Geometry.slice(this, from, to);
   }
 
   /**
@@ -504,31 +355,7 @@ public final class Tensor {
    * @return the stacked batch
    */
   public static Tensor concatBatch(Tensor... parts) {
-    requireNonEmpty(parts);
-    int[] s = parts[0].shape.clone();
-    int n = 0;
-    for (int i = 0; i < parts.length; i++) {
-      Tensor p = parts[i];
-      if (p.shape.length != s.length
-          || !Arrays.equals(p.shape, 1, p.shape.length, s, 1, s.length)) {
-        throw new IllegalArgumentException(
-            "parts["
-                + i
-                + "] must match all but the first axis of "
-                + Arrays.toString(s)
-                + ", but has shape: "
-                + Arrays.toString(p.shape));
-      }
-      n += p.shape[0];
-    }
-    s[0] = n;
-    float[] out = new float[Math.toIntExact(size(s))];
-    int pos = 0;
-    for (Tensor p : parts) {
-      System.arraycopy(p.data, 0, out, pos, p.data.length);
-      pos += p.data.length;
-    }
-    return new Tensor(s, out);
+    return Geometry.concatBatch(parts);
   }
 
   /**
@@ -556,45 +383,7 @@ public final class Tensor {
    * @return the resized tensor
    */
   public Tensor resizeBilinear(int height, int width) {
-    requireRank(4, "tensor");
-    if (height < 1 || width < 1) {
-      throw new IllegalArgumentException(
-          "height and width must be >= 1, but are: " + height + "x" + width);
-    }
-    int planes = shape[0] * shape[1];
-    int h = shape[2];
-    int w = shape[3];
-    float sy = height > 1 ? (float) (h - 1) / (height - 1) : 0f;
-    float sx = width > 1 ? (float) (w - 1) / (width - 1) : 0f;
-    int[] x0 = new int[width];
-    int[] x1 = new int[width];
-    float[] fx = new float[width];
-    for (int j = 0; j < width; j++) {
-      float src = sx * j;
-      x0[j] = Math.min((int) src, w - 1);
-      x1[j] = Math.min(x0[j] + 1, w - 1);
-      fx[j] = src - x0[j];
-    }
-    float[] out = new float[planes * height * width];
-    for (int p = 0; p < planes; p++) {
-      int base = p * h * w;
-      int obase = p * height * width;
-      for (int i = 0; i < height; i++) {
-        float src = sy * i;
-        int y0 = Math.min((int) src, h - 1);
-        int y1 = Math.min(y0 + 1, h - 1);
-        float fy = src - y0;
-        int r0 = base + y0 * w;
-        int r1 = base + y1 * w;
-        int o = obase + i * width;
-        for (int j = 0; j < width; j++) {
-          float top = data[r0 + x0[j]] * (1 - fx[j]) + data[r0 + x1[j]] * fx[j];
-          float bottom = data[r1 + x0[j]] * (1 - fx[j]) + data[r1 + x1[j]] * fx[j];
-          out[o + j] = top * (1 - fy) + bottom * fy;
-        }
-      }
-    }
-    return new Tensor(new int[] {shape[0], shape[1], height, width}, out);
+    return Geometry.resizeBilinear(this, height, width);
   }
 
   // ---------------------------------------------------------------- checks
@@ -636,7 +425,7 @@ public final class Tensor {
     return this;
   }
 
-  private static void checkRange(String what, int from, int to, int size) {
+  static void checkRange(String what, int from, int to, int size) {
     if (from < 0 || to > size || from >= to) {
       throw new IllegalArgumentException(
           what
@@ -650,7 +439,7 @@ public final class Tensor {
     }
   }
 
-  private static void requireNonEmpty(Tensor[] parts) {
+  static void requireNonEmpty(Tensor[] parts) {
     if (parts == null || parts.length == 0) {
       throw new IllegalArgumentException("parts must hold at least one tensor, but is empty");
     }

@@ -81,8 +81,11 @@ public final class T5Encoder implements AutoCloseable {
    * @return the encoder
    * @throws IllegalArgumentException naming the file when the tokenizer is malformed or not T5's,
    *     or the encoder does not match the contract
+   * @throws IllegalStateException naming the dependency when DJL's tokenizers are not on the
+   *     classpath
    */
   public static T5Encoder open(Path tokenizerJson, Path encoderOnnx, SessionSettings settings) {
+    Tokenizers.require("the T5 text encoder");
     HuggingFaceTokenizer tok = openTokenizer(tokenizerJson);
     try {
       OnnxModel m =

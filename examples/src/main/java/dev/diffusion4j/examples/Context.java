@@ -1,10 +1,12 @@
 package dev.diffusion4j.examples;
 
+import dev.diffusion4j.ConsoleProgress;
 import dev.diffusion4j.Diffusion;
 import dev.diffusion4j.image.MnistDigits;
 import dev.diffusion4j.model.MnistDenoiser;
 import dev.diffusion4j.model.SessionSettings;
 import dev.diffusion4j.tensor.Tensor;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** What every section needs: where to write, the seed, the models and the held-out digits. */
@@ -14,6 +16,7 @@ final class Context {
   final long seed;
   final SessionSettings settings;
   final Path models;
+  String label = "";
   private MnistDigits heldout;
 
   Context(Path out, long seed, SessionSettings settings, Path models) {
@@ -27,9 +30,27 @@ final class Context {
     return model(kind + "-epoch" + epoch);
   }
 
-  /** A model of the models folder by name, e.g. {@code time-epoch20}. */
+  /**
+   * A model of the models folder by name, e.g. {@code time-epoch20}.
+   *
+   * @throws IllegalArgumentException naming the option and the artifact that provide it when the
+   *     file is not there
+   */
   Path model(String name) {
-    return models.resolve(name + ".onnx");
+    Path file = models.resolve(name + ".onnx");
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(
+          Support.missingModel(file, "give their folder with --models DIR"));
+    }
+    return file;
+  }
+
+  /**
+   * A progress display for a run of this section, on an interactive console only (a log gets the
+   * showcase's one line per section).
+   */
+  ConsoleProgress progress() {
+    return System.console() == null ? null : ConsoleProgress.toStandardError().labelled(label);
   }
 
   Diffusion diffusion(String kind, int epoch) {

@@ -36,7 +36,10 @@ final class DenoiserEvaluation implements Callable<Integer> {
       description = "Noise level (default ${DEFAULT-VALUE}).")
   float sigma;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = Support.DEFAULT_SEED,
+      description = "Seed (default ${DEFAULT-VALUE}).")
   long seed;
 
   static double mse(Tensor a, Tensor b) {

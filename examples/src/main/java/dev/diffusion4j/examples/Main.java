@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The examples jar: one subcommand per section of the study, and the showcase.
+ * The examples jar: one subcommand per section of the write-up, and the showcase.
  *
  * <pre>{@code
  * java -jar examples/target/diffusion4j-examples.jar --help
@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "diffusion4j-examples",
     mixinStandardHelpOptions = true,
-    version = "diffusion4j examples 0.1.0-SNAPSHOT",
+    version = "diffusion4j examples 0.2.0-SNAPSHOT",
     description = "Runs the diffusion4j examples.",
     subcommands = {
       Showcase.class,

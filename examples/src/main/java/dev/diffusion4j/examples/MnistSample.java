@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Samples digits from the part B UNets.
+ * Samples digits from the part B UNets of the write-up.
  *
  * <pre>
  * java -jar examples/target/diffusion4j-examples.jar mnist-sample --model class --per-digit 4 \
@@ -44,11 +44,13 @@ final class MnistSample implements Callable<Integer> {
   @Option(names = "--count", description = "Number of samples (time model).")
   Integer count;
 
+  /** The guidance of the class model when --guidance is not given: the write-up's setting. */
+  static final double DEFAULT_GUIDANCE = 5.0;
+
   @Option(
       names = "--guidance",
-      defaultValue = "5",
-      description = "Classifier-free guidance scale (class model; default ${DEFAULT-VALUE}).")
-  double guidance;
+      description = "Classifier-free guidance scale (class model only; default 5).")
+  Double guidance;
 
   @Option(
       names = "--steps",
@@ -56,7 +58,10 @@ final class MnistSample implements Callable<Integer> {
       description = "Denoising steps, 1..300; 300 is the full chain (default ${DEFAULT-VALUE}).")
   int steps;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = Support.DEFAULT_SEED,
+      description = "Seed (default ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(names = "--out", required = true, description = "Output folder.")
@@ -95,6 +100,25 @@ final class MnistSample implements Callable<Integer> {
       default ->
           throw new IllegalArgumentException("model must be class or time, but is: " + model);
     }
+    // options that belong to the other model, or that another option makes moot, are refused
+    // rather than ignored
+    if (classModel && count != null) {
+      throw new IllegalArgumentException(
+          "--count is for --model time; the class model samples --per-digit N of each digit");
+    }
+    if (!classModel && perDigit != null) {
+      throw new IllegalArgumentException(
+          "--per-digit is for --model class; the time model samples --count N digits");
+    }
+    if (!classModel && guidance != null) {
+      throw new IllegalArgumentException(
+          "--guidance is for --model class; the time model has no condition to guide by");
+    }
+    if (epoch != null && modelFile != null) {
+      throw new IllegalArgumentException(
+          "--epoch and --model-file both choose the model; give one of them");
+    }
+    double scale = guidance != null ? guidance : DEFAULT_GUIDANCE;
     int total;
     if (classModel) {
       if (perDigit == null) {
@@ -113,8 +137,8 @@ final class MnistSample implements Callable<Integer> {
       }
       total = count;
     }
-    if (!(guidance >= 0)) {
-      throw new IllegalArgumentException("guidance must be >= 0, but is: " + guidance);
+    if (!(scale >= 0)) {
+      throw new IllegalArgumentException("guidance must be >= 0, but is: " + scale);
     }
     if (steps < 1 || steps > 300) {
       throw new IllegalArgumentException("steps must be in [1, 300], but is: " + steps);
@@ -139,6 +163,10 @@ final class MnistSample implements Callable<Integer> {
       }
     } else {
       file = Support.defaultModel(model);
+      if (!Files.isRegularFile(file)) {
+        throw new IllegalArgumentException(
+            Support.missingModel(file, "give a model file with --model-file FILE"));
+      }
     }
     Support.prepareOutput(out);
 
@@ -156,7 +184,7 @@ final class MnistSample implements Callable<Integer> {
           for (int i = 0; i < n; i++) {
             labels[i] = (from + i) / perDigit;
           }
-          p.labels(labels).guidance(guidance);
+          p.labels(labels).guidance(scale);
         } else {
           p.samples(n);
         }

@@ -4,19 +4,22 @@ import dev.diffusion4j.Diffusion;
 import dev.diffusion4j.Generation;
 import dev.diffusion4j.image.AnimatedGif;
 import dev.diffusion4j.image.ImageGrid;
+import dev.diffusion4j.image.Images;
 import dev.diffusion4j.image.ValueRange;
 import dev.diffusion4j.model.MnistDenoiser;
 import dev.diffusion4j.noise.NoiseSource;
 import dev.diffusion4j.tensor.Tensor;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import javax.imageio.ImageIO;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -50,17 +53,61 @@ final class PartBSections {
     return c;
   }
 
+  /**
+   * The width of a copied loss plot: about a 40-digit grid's height (four rows of 28 pixels at
+   * scale 3), so that the plot sits beside the samples instead of dwarfing them.
+   */
+  static final int LOSS_PLOT_WIDTH = 360;
+
+  /** The most frames the step-by-step strip shows, first and last included. */
+  static final int STRIP_FRAMES = 8;
+
   static void copyTrainingFigure(
       Context ctx, String source, String target, List<Figure> figs, String caption) {
     Path src = ctx.models.resolve(source);
     if (Files.exists(src)) {
       try {
-        Files.copy(src, ctx.out.resolve(target), StandardCopyOption.REPLACE_EXISTING);
+        BufferedImage plot = ImageIO.read(src.toFile());
+        if (plot == null) {
+          throw new IOException("not an image: " + src);
+        }
+        Images.write(scaleToWidth(plot, LOSS_PLOT_WIDTH), ctx.out.resolve(target));
         figs.add(new Figure(target, caption));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     }
+  }
+
+  /** Scales an image down (bilinear) to a width, keeping its aspect ratio; never scales up. */
+  static BufferedImage scaleToWidth(BufferedImage img, int width) {
+    if (img.getWidth() <= width) {
+      return img;
+    }
+    int height = Math.max(1, Math.round((float) img.getHeight() * width / img.getWidth()));
+    BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = out.createGraphics();
+    try {
+      g.setRenderingHint(
+          RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+      g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
+      g.drawImage(img, 0, 0, width, height, null);
+    } finally {
+      g.dispose();
+    }
+    return out;
+  }
+
+  /** At most {@code n} entries of a list, evenly spread, the first and the last included. */
+  static <T> List<T> evenlySpread(List<T> all, int n) {
+    if (all.size() <= n) {
+      return all;
+    }
+    List<T> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(all.get(Math.round((float) i * (all.size() - 1) / (n - 1))));
+    }
+    return out;
   }
 
   @Command(
@@ -238,7 +285,7 @@ final class PartBSections {
           } else {
             p.samples(40);
           }
-          Tensor x = p.generate().images();
+          Tensor x = p.progress(ctx.progress()).generate().images();
           String file =
               model.startsWith(kind() + "-epoch")
                   ? "samples_epoch" + epoch + ".png"
@@ -286,7 +333,7 @@ final class PartBSections {
     @Override
     String about(String model) {
       return model.equals(Support.TIME_DEFAULT)
-          ? " of the same UNet trained on the 59,000 standard MNIST training digits (the study's"
+          ? " of the same UNet trained on the 59,000 standard MNIST training digits (the write-up's"
               + " data; averaged weights)"
           : "";
     }
@@ -362,14 +409,17 @@ final class PartBSections {
                 .steps(steps)
                 .captureEvery(every)
                 .seed(ctx.seed)
+                .progress(ctx.progress())
                 .generate();
         List<BufferedImage> frames = new ArrayList<>();
         for (Tensor x : g.intermediates()) {
           frames.add(ImageGrid.render(Support.tiles(x, R), 10, 3, null));
         }
         AnimatedGif.write(frames, 80, 2000, ctx.out.resolve("sampling.gif"));
+        List<Tensor> rows = evenlySpread(g.intermediates(), STRIP_FRAMES);
+        List<Integer> at = evenlySpread(g.capturedTimesteps(), STRIP_FRAMES);
         Support.writeGrid(
-            Tensor.concatBatch(g.intermediates().toArray(new Tensor[0])),
+            Tensor.concatBatch(rows.toArray(new Tensor[0])),
             R,
             10,
             2,
@@ -381,7 +431,12 @@ final class PartBSections {
                 "x_t every " + every + " steps of a " + steps + "-step run (looping)."),
             new Figure(
                 "sampling_strip.png",
-                "The same frames as rows, top (pure noise) to bottom (t = 0)."));
+                rows.size()
+                    + " of the frames as rows, top (pure noise, t = "
+                    + at.get(0)
+                    + ") to bottom (t = "
+                    + at.get(at.size() - 1)
+                    + ")."));
       }
     }
   }

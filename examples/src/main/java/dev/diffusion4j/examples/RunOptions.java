@@ -11,8 +11,11 @@ final class RunOptions {
   @Option(names = "--out", required = true, description = "Output folder.")
   Path out;
 
-  @Option(names = "--seed", defaultValue = "180", description = "Seed (default ${DEFAULT-VALUE}).")
-  long seed = 180;
+  @Option(
+      names = "--seed",
+      defaultValue = Support.DEFAULT_SEED,
+      description = "Seed (default ${DEFAULT-VALUE}).")
+  long seed = Support.SEED;
 
   @Option(
       names = "--device",

@@ -6,8 +6,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 
 /**
- * One section of the study: a subcommand on its own, and a part of the showcase. A section writes
- * its figures into a folder and returns them with captions.
+ * One section of the write-up: a subcommand on its own, and a part of the showcase. A section
+ * writes its figures into a folder and returns them with captions.
  */
 abstract class Section implements Callable<Integer> {
 
@@ -16,7 +16,7 @@ abstract class Section implements Callable<Integer> {
   /** The section's title in the gallery. */
   abstract String title();
 
-  /** Which part of the study the section belongs to: "A" or "B". */
+  /** Which part of the write-up the section belongs to: "A" or "B". */
   abstract String part();
 
   /** One paragraph on what the section shows. */
@@ -32,6 +32,7 @@ abstract class Section implements Callable<Integer> {
   @Override
   public Integer call() {
     Context ctx = context(run.out);
+    ctx.label = title();
     for (Figure f : render(ctx)) {
       System.out.println(run.out.resolve(f.file()) + ": " + f.caption());
     }

@@ -21,8 +21,8 @@ import java.util.List;
 
 /**
  * The settings of part A's techniques for one model: the MNIST class-conditioned UNet (a digit is
- * the condition; the study's settings rescaled from T = 1000 to T = 300) or DeepFloyd IF (prompts;
- * the study's own settings).
+ * the condition; the write-up's settings rescaled from T = 1000 to T = 300) or DeepFloyd IF
+ * (prompts; the write-up's own settings).
  */
 final class Study {
 
@@ -189,7 +189,7 @@ final class Study {
         : "“" + ((Condition.Prompt) c).text() + "”";
   }
 
-  /** Strokes drawn with Java2D at 28x28: stand-ins for the study's hand-drawn images. */
+  /** Strokes drawn with Java2D at 28x28: stand-ins for the write-up's hand-drawn images. */
   static Tensor drawnDigit(int which) {
     BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
     Graphics2D g = img.createGraphics();

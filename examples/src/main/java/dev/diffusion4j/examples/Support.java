@@ -22,6 +22,12 @@ final class Support {
 
   private Support() {}
 
+  /** The default seed of every command, so that two commands without --seed agree. */
+  static final String DEFAULT_SEED = "180";
+
+  /** The default seed as a number. */
+  static final long SEED = Long.parseLong(DEFAULT_SEED);
+
   /** Finds {@code testdata/<relative>} from the working directory or one of its parents. */
   static Path testdata(String relative) {
     Path dir = Paths.get("").toAbsolutePath();
@@ -37,10 +43,25 @@ final class Support {
 
   /**
    * The default time model of {@code mnist-sample}: the time-conditioned UNet trained on the 59,000
-   * standard MNIST training digits at the study's settings, with averaged weights. The runs on the
-   * 9,000 npm digits ({@code time-epoch5/20/60}) stay shipped and are picked with {@code --epoch}.
+   * standard MNIST training digits at the write-up's settings, with averaged weights. The runs on
+   * the 9,000 npm digits ({@code time-epoch5/20/60}) stay shipped and are picked with {@code
+   * --epoch}.
    */
   static final String TIME_DEFAULT = "time60k-epoch20";
+
+  /**
+   * The message for a model file that is not there: the option that gives another, and where the
+   * shipped models are.
+   */
+  static String missingModel(Path file, String hint) {
+    return "model file does not exist: "
+        + file
+        + " (the shipped MNIST models are in the repository's testdata/models/mnist, which is"
+        + " looked for from the working directory upwards, and in the artifact"
+        + " dev.diffusion4j:diffusion4j-core with classifier models; "
+        + hint
+        + ")";
+  }
 
   /** The shipped model {@code mnist-sample} uses for a kind when given neither epoch nor file. */
   static Path defaultModel(String kind) {

@@ -29,6 +29,54 @@ class CommandLineTest {
   }
 
   @Test
+  void optionsThatWouldBeIgnoredAreRefused() {
+    String o = out();
+    assertThat(
+            run("mnist-sample", "--model", "class", "--per-digit", "1", "--count", "4", "--out", o))
+        .contains("--count is for --model time");
+    assertThat(
+            run("mnist-sample", "--model", "time", "--count", "4", "--per-digit", "1", "--out", o))
+        .contains("--per-digit is for --model class");
+    assertThat(
+            run("mnist-sample", "--model", "time", "--count", "4", "--guidance", "3", "--out", o))
+        .contains("--guidance is for --model class");
+    assertThat(
+            run(
+                "mnist-sample",
+                "--model",
+                "time",
+                "--count",
+                "4",
+                "--epoch",
+                "20",
+                "--model-file",
+                "x.onnx",
+                "--out",
+                o))
+        .contains("--epoch and --model-file both choose the model; give one of them");
+  }
+
+  @Test
+  void aMissingModelNamesTheOptionAndTheArtifact() {
+    assertThat(run("mnist-sampling", "--models", dir.resolve("empty").toString(), "--out", out()))
+        .contains("model file does not exist: " + dir.resolve("empty"))
+        .contains("give their folder with --models DIR")
+        .contains("dev.diffusion4j:diffusion4j-core with classifier models");
+  }
+
+  @Test
+  void everyCommandHasTheSameDefaultSeed() {
+    CommandLine cmd = Main.commandLine();
+    for (String name : cmd.getSubcommands().keySet()) {
+      CommandLine.Model.OptionSpec seed =
+          cmd.getSubcommands().get(name).getCommandSpec().findOption("--seed");
+      if (seed != null) {
+        assertThat(seed.defaultValue()).as(name).isEqualTo(Support.DEFAULT_SEED);
+      }
+    }
+  }
+
+  @Test
   void badSamplerArgumentsAreNamed() {
     assertThat(run("mnist-sample", "--model", "class", "--per-digit", "0", "--out", out()))
         .contains("per-digit must be > 0, but is: 0");

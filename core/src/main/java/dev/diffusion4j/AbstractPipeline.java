@@ -1,0 +1,439 @@
+package dev.diffusion4j;
+
+import dev.diffusion4j.guidance.Guidance;
+import dev.diffusion4j.image.GaussianBlur;
+import dev.diffusion4j.image.Mask;
+import dev.diffusion4j.model.Denoiser;
+import dev.diffusion4j.schedule.DDPMScheduler;
+import dev.diffusion4j.schedule.NoiseSchedule;
+import dev.diffusion4j.schedule.Timesteps;
+import dev.diffusion4j.tensor.Tensor;
+import dev.diffusion4j.view.View;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+/**
+ * The settings that both stages share: conditions, guidance, timesteps, noise, the illusions
+ * (anagram, hybrid) and observation (capture, progress). {@link Pipeline} adds what only the base
+ * model takes (class labels, a start image, a mask); {@link Upscaler} adds what only the upscaler
+ * takes (the low-resolution images and their noise level).
+ *
+ * <p>Setters check their argument at once and return this builder; {@link #build()} checks what
+ * they cannot check alone (before any model runs) and freezes the settings into an immutable {@link
+ * Request}; {@link #generate()} builds and runs it.
+ *
+ * <p>Cancelling: a run checks its thread's interrupt flag before every step and, when it is set,
+ * throws {@link java.util.concurrent.CancellationException} (leaving the flag set), so {@code
+ * Future.cancel(true)} on a run submitted to an executor stops it within one step. An exception
+ * thrown by the progress callback also ends the run at once and reaches the caller of {@link
+ * #generate()} unchanged. A cancelled run leaves nothing behind: the {@link Diffusion} and its
+ * models stay usable.
+ *
+ * <p>A builder is not thread-safe; requests are immutable and may run concurrently.
+ *
+ * @param <B> the concrete builder, returned by every setter
+ */
+public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
+    permits Pipeline, Upscaler {
+
+  final Diffusion diffusion;
+  final Denoiser denoiser;
+  final int stage;
+  List<Condition> conditions = List.of();
+  double guidance;
+  Timesteps timesteps;
+  int startIndex;
+  Integer samples;
+  long seed = ThreadLocalRandom.current().nextLong();
+  List<Tensor> explicitNoise;
+  Tensor image;
+  Mask mask;
+  final List<Request.ViewTerm> views = new ArrayList<>();
+  Condition hybridCondition;
+  GaussianBlur hybridBlur;
+  DDPMScheduler.Thresholding thresholding;
+  int captureEvery;
+  Consumer<Progress> progress;
+  Tensor lowResolution;
+  int noiseLevel = Upscaler.DEFAULT_NOISE_LEVEL;
+
+  AbstractPipeline(Diffusion diffusion, Denoiser denoiser, int stage) {
+    this.diffusion = diffusion;
+    this.denoiser = denoiser;
+    this.stage = stage;
+  }
+
+  abstract B self();
+
+  /** Copies the settings of a request into this builder. */
+  final B copy(Request r) {
+    conditions = r.conditions();
+    guidance = r.guidance();
+    timesteps = r.timesteps();
+    startIndex = r.startIndex();
+    samples = r.samples();
+    seed = r.seed();
+    explicitNoise = r.explicitNoise();
+    image = r.image();
+    mask = r.mask();
+    views.addAll(r.views());
+    hybridCondition = r.hybridCondition();
+    hybridBlur = r.hybridBlur();
+    thresholding = r.thresholding();
+    captureEvery = r.captureEvery();
+    progress = r.progress();
+    lowResolution = r.lowResolution();
+    noiseLevel = r.noiseLevel();
+    return self();
+  }
+
+  // ------------------------------------------------------------------ conditions
+
+  /**
+   * Conditions every sample on a prompt (text models).
+   *
+   * @param text the prompt
+   * @return this builder
+   * @throws IllegalArgumentException if the model takes no prompts, or for a prompt the encoder
+   *     cannot encode (an unknown prompt without a text encoder)
+   */
+  public B prompt(String text) {
+    return condition(Condition.prompt(text));
+  }
+
+  /**
+   * Gives each sample its own prompt; the number of samples becomes {@code prompts.size()}.
+   *
+   * @param prompts one prompt per sample, at least one
+   * @return this builder
+   */
+  public B prompts(List<String> prompts) {
+    if (prompts == null || prompts.isEmpty()) {
+      throw new IllegalArgumentException("prompts must hold at least one prompt, but is empty");
+    }
+    List<Condition> list = new ArrayList<>();
+    for (String p : prompts) {
+      list.add(checkCondition(Condition.prompt(p), "prompts"));
+    }
+    this.conditions = List.copyOf(list);
+    this.samples = prompts.size();
+    return self();
+  }
+
+  /**
+   * Gives each sample its own condition; the number of samples becomes {@code conditions.size()}.
+   *
+   * @param conditions one condition per sample, at least one
+   * @return this builder
+   */
+  public B conditions(List<Condition> conditions) {
+    if (conditions == null || conditions.isEmpty()) {
+      throw new IllegalArgumentException(
+          "conditions must hold at least one condition, but is empty");
+    }
+    List<Condition> list = new ArrayList<>();
+    for (Condition c : conditions) {
+      list.add(checkCondition(c, "conditions"));
+    }
+    this.conditions = List.copyOf(list);
+    this.samples = conditions.size();
+    return self();
+  }
+
+  /**
+   * Conditions every sample on one condition.
+   *
+   * @param condition the condition
+   * @return this builder
+   */
+  public B condition(Condition condition) {
+    this.conditions = List.of(checkCondition(condition, "condition"));
+    return self();
+  }
+
+  final Condition checkCondition(Condition condition, String name) {
+    if (condition == null) {
+      throw new IllegalArgumentException(name + " must not be null");
+    }
+    if (diffusion.encoder() == null) {
+      throw new IllegalArgumentException(
+          name
+              + " cannot be used: the model "
+              + denoiser
+              + " has no conditions, but got: "
+              + condition);
+    }
+    diffusion.encoder().check(condition);
+    return condition;
+  }
+
+  /**
+   * Sets the classifier-free guidance scale: {@code eps = eps_u + g * (eps_c - eps_u)}. 1 runs the
+   * conditional pass only. The defaults are on {@link Pipeline} and {@link Upscaler}.
+   *
+   * @param scale the scale, {@code >= 0}
+   * @return this builder
+   */
+  public B guidance(double scale) {
+    this.guidance = Guidance.checkScale(scale);
+    return self();
+  }
+
+  // ------------------------------------------------------------------ timesteps and noise
+
+  /**
+   * Uses {@code count} evenly spaced steps (the full chain when {@code count} is the number of
+   * training steps), from the model's last timestep (990 for IF's cosine schedule) down to 0.
+   *
+   * @param count the number of denoising steps, in {@code [1, T]}
+   * @return this builder
+   */
+  public B steps(int count) {
+    NoiseSchedule s = denoiser.scheduler().schedule();
+    int start = s.kind() == NoiseSchedule.Kind.COSINE ? 990 : s.maxTimestep();
+    if (count < 1 || count > start) {
+      throw new IllegalArgumentException("steps must be in [1, " + start + "], but is: " + count);
+    }
+    this.timesteps = Timesteps.evenly(start, count);
+    return self();
+  }
+
+  /**
+   * Uses an explicit timestep list.
+   *
+   * @param timesteps a strictly descending list within the model's schedule
+   * @return this builder
+   */
+  public B timesteps(Timesteps timesteps) {
+    if (timesteps == null) {
+      throw new IllegalArgumentException("timesteps must not be null");
+    }
+    this.timesteps = timesteps.checkAgainst(denoiser.scheduler().schedule());
+    return self();
+  }
+
+  /**
+   * Seeds the noise. Default: a random seed, recorded in the request.
+   *
+   * @param seed the seed
+   * @return this builder
+   */
+  public B seed(long seed) {
+    this.seed = seed;
+    this.explicitNoise = null;
+    return self();
+  }
+
+  /**
+   * Feeds explicit noise tensors instead of a seeded generator, in the draw order described on
+   * {@link Pipeline} (for comparisons with a reference implementation).
+   *
+   * @param tensors the noise tensors
+   * @return this builder
+   */
+  public B noise(List<Tensor> tensors) {
+    if (tensors == null || tensors.isEmpty()) {
+      throw new IllegalArgumentException("noise must hold at least one tensor, but is empty");
+    }
+    this.explicitNoise = List.copyOf(tensors);
+    return self();
+  }
+
+  /**
+   * Sets the number of samples, generated as one batch. Default: 1, or the number of per-sample
+   * conditions.
+   *
+   * @param count in {@code [1, }{@link Pipeline#MAX_SAMPLES}{@code ]}
+   * @return this builder
+   */
+  public B samples(int count) {
+    if (count < 1) {
+      throw new IllegalArgumentException("samples must be >= 1, but is: " + count);
+    }
+    checkMaxSamples(count);
+    this.samples = count;
+    return self();
+  }
+
+  /**
+   * Turns on dynamic thresholding of the clean estimate.
+   *
+   * @param settings the ratio and maximum, or {@code null} to turn it off
+   * @return this builder
+   */
+  public B thresholding(DDPMScheduler.Thresholding settings) {
+    this.thresholding = settings;
+    return self();
+  }
+
+  // ------------------------------------------------------------------ illusions
+
+  /**
+   * Adds a view to a visual anagram: the image read through {@code view} shows {@code other}. The
+   * noise estimates of all views (the primary condition read upright) are averaged after their
+   * inverse views. May be called several times for more than two views.
+   *
+   * @param other the condition seen through the view
+   * @param view the view, e.g. {@link View#FLIP}
+   * @return this builder
+   */
+  public B anagram(Condition other, View view) {
+    requireConditional("anagram");
+    if (view == null) {
+      throw new IllegalArgumentException("view must not be null");
+    }
+    views.add(new Request.ViewTerm(checkCondition(other, "anagram condition"), view));
+    return self();
+  }
+
+  /**
+   * Adds a vertically flipped view (the default anagram of the write-up).
+   *
+   * @param other the condition seen upside down
+   * @return this builder
+   */
+  public B anagram(Condition other) {
+    return anagram(other, View.FLIP);
+  }
+
+  /**
+   * Makes a hybrid image: the primary condition shapes the low frequencies (seen from afar), {@code
+   * high} the high frequencies (seen up close): {@code eps = lowpass(eps1) + highpass(eps2)}, with
+   * the blur scaled to the resolution ({@link GaussianBlur#forHybrid(int)}).
+   *
+   * @param high the condition of the high frequencies
+   * @return this builder
+   */
+  public B hybrid(Condition high) {
+    return hybrid(high, GaussianBlur.forHybrid(denoiser.sampleShape()[1]));
+  }
+
+  /**
+   * Makes a hybrid image with an explicit low-pass filter.
+   *
+   * @param high the condition of the high frequencies
+   * @param blur the low-pass filter
+   * @return this builder
+   */
+  public B hybrid(Condition high, GaussianBlur blur) {
+    requireConditional("hybrid");
+    if (blur == null) {
+      throw new IllegalArgumentException("blur must not be null");
+    }
+    this.hybridCondition = checkCondition(high, "hybrid condition");
+    this.hybridBlur = blur;
+    return self();
+  }
+
+  private void requireConditional(String what) {
+    if (diffusion.encoder() == null) {
+      throw new IllegalArgumentException(
+          what + " needs a model with conditions, but " + denoiser + " is unconditional");
+    }
+  }
+
+  // ------------------------------------------------------------------ observation
+
+  /**
+   * Captures the sample at the start, after every {@code n}-th step and at the end (for GIFs and
+   * progression strips).
+   *
+   * @param n at least 1
+   * @return this builder
+   */
+  public B captureEvery(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("captureEvery must be >= 1, but is: " + n);
+    }
+    this.captureEvery = n;
+    return self();
+  }
+
+  /**
+   * Receives progress after every step, on the thread that runs the pipeline. {@link
+   * ConsoleProgress#toStandardError()} is a ready display. A callback that throws ends the run (see
+   * the class comment on cancelling).
+   *
+   * @param callback the callback, or {@code null} for none
+   * @return this builder
+   */
+  public B progress(Consumer<Progress> callback) {
+    this.progress = callback;
+    return self();
+  }
+
+  // ------------------------------------------------------------------ freezing and running
+
+  /**
+   * Checks the settings together and freezes them.
+   *
+   * @return the request
+   * @throws IllegalArgumentException for settings that contradict each other
+   * @throws IllegalStateException if a conditional model has no condition, or after the {@link
+   *     Diffusion} was closed
+   */
+  public Request build() {
+    diffusion.checkOpen();
+    boolean conditional = diffusion.encoder() != null;
+    if (conditional && conditions.isEmpty()) {
+      throw new IllegalStateException(
+          "a condition is required for " + denoiser + ": call label(..) or prompt(..)");
+    }
+    int n = samples != null ? samples : Math.max(Pipeline.DEFAULT_SAMPLES, conditions.size());
+    checkMaxSamples(n);
+    if (conditions.size() > 1 && conditions.size() != n) {
+      throw new IllegalArgumentException(
+          "samples must equal the number of per-sample conditions ("
+              + conditions.size()
+              + "), but is: "
+              + n);
+    }
+    timesteps.checkAgainst(denoiser.scheduler().schedule());
+    if (!views.isEmpty() && hybridCondition != null) {
+      throw new IllegalArgumentException(
+          "anagram and hybrid cannot be combined in one run; choose one");
+    }
+    if ((!views.isEmpty() || hybridCondition != null) && conditions.size() > 1) {
+      throw new IllegalArgumentException(
+          "anagram and hybrid take one primary condition, but got "
+              + conditions.size()
+              + " per-sample conditions");
+    }
+    checkStage(n);
+    return new Request(this, n);
+  }
+
+  /**
+   * Checks what only this stage takes, with the number of samples decided.
+   *
+   * @param n the number of samples
+   */
+  abstract void checkStage(int n);
+
+  /**
+   * Freezes the settings and runs the denoising loop.
+   *
+   * @return the samples and what was captured
+   * @throws java.util.concurrent.CancellationException when the thread was interrupted during the
+   *     run
+   */
+  public Generation generate() {
+    return diffusion.run(build());
+  }
+
+  /**
+   * Returns a new builder with this builder's settings (for sweeps: change one setting, run again).
+   *
+   * @return the copy
+   */
+  public abstract B toBuilder();
+
+  static void checkMaxSamples(int n) {
+    if (n > Pipeline.MAX_SAMPLES) {
+      throw new IllegalArgumentException(
+          "samples must be <= " + Pipeline.MAX_SAMPLES + " (Pipeline.MAX_SAMPLES), but is: " + n);
+    }
+  }
+}

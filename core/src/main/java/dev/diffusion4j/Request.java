@@ -1,0 +1,332 @@
+package dev.diffusion4j;
+
+import dev.diffusion4j.image.GaussianBlur;
+import dev.diffusion4j.image.Mask;
+import dev.diffusion4j.noise.NoiseSource;
+import dev.diffusion4j.schedule.DDPMScheduler;
+import dev.diffusion4j.schedule.Timesteps;
+import dev.diffusion4j.tensor.Tensor;
+import dev.diffusion4j.view.View;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * The frozen settings of one run, made only by {@link Pipeline#build()} or {@link
+ * Upscaler#build()}. Immutable and thread-safe: a request may run several times, also concurrently.
+ * New settings are added as new accessors, so code written against this class keeps compiling and
+ * linking as the library grows (as OkHttp's {@code Request} does).
+ *
+ * <pre>{@code
+ * Request r = diffusion.pipeline().label(7).steps(50).seed(42).build();
+ * Generation g = diffusion.pipeline(r).seed(43).generate(); // the same settings, another seed
+ * }</pre>
+ */
+public final class Request {
+
+  /**
+   * One extra view of a visual anagram: the condition read through the view.
+   *
+   * @param condition the condition seen through the view
+   * @param view the view
+   */
+  public record ViewTerm(Condition condition, View view) {}
+
+  private final int stage;
+  private final List<Condition> conditions;
+  private final double guidance;
+  private final Timesteps timesteps;
+  private final int startIndex;
+  private final int samples;
+  private final long seed;
+  private final List<Tensor> explicitNoise;
+  private final Tensor image;
+  private final Mask mask;
+  private final List<ViewTerm> views;
+  private final Condition hybridCondition;
+  private final GaussianBlur hybridBlur;
+  private final DDPMScheduler.Thresholding thresholding;
+  private final int captureEvery;
+  private final Consumer<Progress> progress;
+  private final Tensor lowResolution;
+  private final int noiseLevel;
+
+  Request(AbstractPipeline<?> b, int samples) {
+    this.stage = b.stage;
+    this.conditions = b.conditions;
+    this.guidance = b.guidance;
+    this.timesteps = b.timesteps;
+    this.startIndex = b.startIndex;
+    this.samples = samples;
+    this.seed = b.seed;
+    this.explicitNoise = b.explicitNoise;
+    this.image = b.image;
+    this.mask = b.mask;
+    this.views = List.copyOf(b.views);
+    this.hybridCondition = b.hybridCondition;
+    this.hybridBlur = b.hybridBlur;
+    this.thresholding = b.thresholding;
+    this.captureEvery = b.captureEvery;
+    this.progress = b.progress;
+    this.lowResolution = b.lowResolution;
+    this.noiseLevel = b.noiseLevel;
+  }
+
+  /** The settings of {@code r} for one prediction on {@code samples} given samples. */
+  private Request(Request r, int samples) {
+    this.stage = r.stage;
+    this.conditions = r.conditions;
+    this.guidance = r.guidance;
+    this.timesteps = r.timesteps;
+    this.startIndex = r.startIndex;
+    this.samples = samples;
+    this.seed = r.seed;
+    this.explicitNoise = r.explicitNoise;
+    this.image = r.image;
+    this.mask = r.mask;
+    this.views = List.of();
+    this.hybridCondition = null;
+    this.hybridBlur = null;
+    this.thresholding = r.thresholding;
+    this.captureEvery = 0;
+    this.progress = null;
+    this.lowResolution = null;
+    this.noiseLevel = r.noiseLevel;
+  }
+
+  Request forSamples(int n) {
+    return new Request(this, n);
+  }
+
+  NoiseSource noiseSource() {
+    return explicitNoise != null ? NoiseSource.explicit(explicitNoise) : NoiseSource.seeded(seed);
+  }
+
+  /**
+   * Returns which stage runs the request.
+   *
+   * @return 1 for the base model ({@link Pipeline}), 2 for the upscaler ({@link Upscaler})
+   */
+  public int stage() {
+    return stage;
+  }
+
+  /**
+   * Returns the primary condition per sample.
+   *
+   * @return one entry per sample, or one entry shared by all samples; empty for an unconditional
+   *     model
+   */
+  public List<Condition> conditions() {
+    return conditions;
+  }
+
+  /**
+   * Returns the classifier-free guidance scale.
+   *
+   * @return the scale; 1 runs the conditional pass only
+   */
+  public double guidance() {
+    return guidance;
+  }
+
+  /**
+   * Returns the full timestep list.
+   *
+   * @return the timesteps
+   */
+  public Timesteps timesteps() {
+    return timesteps;
+  }
+
+  /**
+   * Returns where in {@link #timesteps()} the run starts.
+   *
+   * @return the start index, 0 for a run from pure noise
+   */
+  public int startIndex() {
+    return startIndex;
+  }
+
+  /**
+   * Returns the number of samples.
+   *
+   * @return at least 1
+   */
+  public int samples() {
+    return samples;
+  }
+
+  /**
+   * Returns the seed of the noise, used when no explicit noise was given.
+   *
+   * @return the seed
+   */
+  public long seed() {
+    return seed;
+  }
+
+  /**
+   * Returns the explicit noise tensors in draw order.
+   *
+   * @return the tensors, or {@code null} when the noise is seeded
+   */
+  public List<Tensor> explicitNoise() {
+    return explicitNoise;
+  }
+
+  /**
+   * Returns the start image of SDEdit, translation or inpainting.
+   *
+   * @return {@code [1, C, H, W]}, or {@code null}
+   */
+  public Tensor image() {
+    return image;
+  }
+
+  /**
+   * Returns the inpainting mask.
+   *
+   * @return the mask, or {@code null}
+   */
+  public Mask mask() {
+    return mask;
+  }
+
+  /**
+   * Returns the extra views of a visual anagram (the primary condition is read through the
+   * identity).
+   *
+   * @return the views, empty for a run that is not an anagram
+   */
+  public List<ViewTerm> views() {
+    return views;
+  }
+
+  /**
+   * Returns the condition of the high frequencies of a hybrid image.
+   *
+   * @return the condition, or {@code null}
+   */
+  public Condition hybridCondition() {
+    return hybridCondition;
+  }
+
+  /**
+   * Returns the low-pass filter of a hybrid image.
+   *
+   * @return the filter, or {@code null}
+   */
+  public GaussianBlur hybridBlur() {
+    return hybridBlur;
+  }
+
+  /**
+   * Returns the dynamic thresholding of the clean estimate.
+   *
+   * @return the settings, or {@code null} when off
+   */
+  public DDPMScheduler.Thresholding thresholding() {
+    return thresholding;
+  }
+
+  /**
+   * Returns how often the sample is captured.
+   *
+   * @return every n steps; 0 for never
+   */
+  public int captureEvery() {
+    return captureEvery;
+  }
+
+  /**
+   * Returns the progress callback.
+   *
+   * @return the callback, or {@code null}
+   */
+  public Consumer<Progress> progress() {
+    return progress;
+  }
+
+  /**
+   * Returns the low-resolution images the upscaler conditions on.
+   *
+   * @return {@code [N, C, h, w]}, or {@code null} for stage I
+   */
+  public Tensor lowResolution() {
+    return lowResolution;
+  }
+
+  /**
+   * Returns the timestep the upscaler's image condition is noised to.
+   *
+   * @return the noise level
+   */
+  public int noiseLevel() {
+    return noiseLevel;
+  }
+
+  /** Two requests are equal when every setting is (callbacks and tensors by identity). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Request r
+        && stage == r.stage
+        && conditions.equals(r.conditions)
+        && Double.compare(guidance, r.guidance) == 0
+        && timesteps.equals(r.timesteps)
+        && startIndex == r.startIndex
+        && samples == r.samples
+        && seed == r.seed
+        && Objects.equals(explicitNoise, r.explicitNoise)
+        && image == r.image
+        && mask == r.mask
+        && views.equals(r.views)
+        && Objects.equals(hybridCondition, r.hybridCondition)
+        && hybridBlur == r.hybridBlur
+        && Objects.equals(thresholding, r.thresholding)
+        && captureEvery == r.captureEvery
+        && progress == r.progress
+        && lowResolution == r.lowResolution
+        && noiseLevel == r.noiseLevel;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(stage, conditions, guidance, timesteps, startIndex, samples, seed, views);
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder s = new StringBuilder("Request[");
+    s.append(stage == 2 ? "upscaler" : "pipeline");
+    if (!conditions.isEmpty()) {
+      s.append(", conditions=").append(conditions);
+    }
+    s.append(", guidance=").append(guidance);
+    s.append(", timesteps=").append(timesteps);
+    if (startIndex > 0) {
+      s.append(", startIndex=").append(startIndex);
+    }
+    s.append(", samples=").append(samples);
+    s.append(explicitNoise != null ? ", explicit noise" : ", seed=" + seed);
+    if (image != null) {
+      s.append(", image");
+    }
+    if (mask != null) {
+      s.append(", mask");
+    }
+    if (!views.isEmpty()) {
+      s.append(", anagram=").append(views);
+    }
+    if (hybridCondition != null) {
+      s.append(", hybrid=").append(hybridCondition);
+    }
+    if (thresholding != null) {
+      s.append(", thresholding=").append(thresholding);
+    }
+    if (lowResolution != null) {
+      s.append(", noiseLevel=").append(noiseLevel);
+    }
+    return s.append(']').toString();
+  }
+}

@@ -1,0 +1,329 @@
+package dev.diffusion4j.examples;
+
+import static dev.diffusion4j.examples.PartASections.cat;
+
+import dev.diffusion4j.Condition;
+import dev.diffusion4j.ConsoleProgress;
+import dev.diffusion4j.examples.PartASections.Technique;
+import dev.diffusion4j.image.GaussianBlur;
+import dev.diffusion4j.image.ValueRange;
+import dev.diffusion4j.tensor.Tensor;
+import dev.diffusion4j.view.View;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The illusions of part A: visual anagrams and hybrid images, and IF stage II (see {@link
+ * PartASections} for how they run on MNIST or IF).
+ */
+final class PartAIllusions {
+
+  private PartAIllusions() {}
+
+  @Command(
+      name = "mnist-anagram",
+      mixinStandardHelpOptions = true,
+      description =
+          "Part A 1.8: visual anagrams; writes DIR/anagram_<i>.png (as the image reads upright).")
+  static final class Anagram extends Technique {
+    @Option(
+        names = "--upright",
+        defaultValue = "6",
+        description = "Digit read upright (default ${DEFAULT-VALUE}).")
+    int upright = 6;
+
+    @Option(
+        names = "--other",
+        defaultValue = "9",
+        description = "Digit read through the view (default ${DEFAULT-VALUE}).")
+    int other = 9;
+
+    @Option(
+        names = "--view",
+        defaultValue = "rot180",
+        description = "flip, rot90, rot180 or rot270 (default ${DEFAULT-VALUE}).")
+    String view = "rot180";
+
+    @Option(
+        names = "--count",
+        defaultValue = "4",
+        description = "Number of anagrams (default ${DEFAULT-VALUE}).")
+    int count = 4;
+
+    @Override
+    String title() {
+      return "Visual anagrams";
+    }
+
+    @Override
+    String describe(boolean deepFloyd) {
+      return "ε = (ε_1(x_t) + v⁻¹(ε_2(v(x_t))))/2, each with CFG (variance averaged the same way): one image that "
+          + "reads one way upright and another through the view v. "
+          + (deepFloyd
+              ? "“an oil painting of an old man” upright, “people around a campfire” upside down."
+              : "A “6” that is a “9” turned by 180°, and a “2” that is a “5” upside down (vertical flip, the write-up's view).");
+    }
+
+    @Override
+    public Integer call() {
+      if (count <= 0) {
+        throw new IllegalArgumentException("count must be > 0, but is: " + count);
+      }
+      if (!List.of("flip", "rot90", "rot180", "rot270").contains(view)) {
+        throw new IllegalArgumentException(
+            "view must be one of flip, rot90, rot180, rot270, but is: " + view);
+      }
+      checkDigit("upright", upright);
+      checkDigit("other", other);
+      if (ifModels != null) {
+        return super.call();
+      }
+      return writeEach(
+          "anagram_",
+          s ->
+              s.diffusion
+                  .pipeline()
+                  .label(upright)
+                  .anagram(Condition.label(other), View.named(view))
+                  .guidance(s.guidance)
+                  .timesteps(s.strided)
+                  .samples(count)
+                  .seed(run.seed)
+                  .progress(ConsoleProgress.toStandardError().labelled(title()))
+                  .generate()
+                  .images());
+    }
+
+    @Override
+    List<Figure> render(Context ctx, Study s) {
+      List<Tensor> all = new ArrayList<>();
+      List<String> caps = new ArrayList<>();
+      int n = s.isIf() ? 2 : 4;
+      for (int k = 0; k < s.anagrams.length; k++) {
+        View v = s.anagramViews[k];
+        Tensor x =
+            s.diffusion
+                .pipeline()
+                .condition(s.anagrams[k][0])
+                .anagram(s.anagrams[k][1], v)
+                .guidance(s.guidance)
+                .timesteps(s.strided)
+                .samples(n)
+                .seed(ctx.seed)
+                .progress(ctx.progress())
+                .generate()
+                .images();
+        all.add(x);
+        all.add(v.apply(x));
+        for (int i = 0; i < n; i++) {
+          caps.add(s.label(s.anagrams[k][0]));
+        }
+        for (int i = 0; i < n; i++) {
+          caps.add(v.name() + ": " + s.label(s.anagrams[k][1]));
+        }
+      }
+      Support.writeGrid(cat(all), s.range, n, 3, caps, ctx.out.resolve("anagrams.png"));
+      return List.of(
+          new Figure(
+              "anagrams.png", "Pairs of rows: anagrams as generated, then seen through the view."));
+    }
+  }
+
+  static void checkDigit(String name, int d) {
+    if (d < 0 || d > 9) {
+      throw new IllegalArgumentException(name + " must be a digit in [0, 9], but is: " + d);
+    }
+  }
+
+  @Command(
+      name = "mnist-hybrid",
+      mixinStandardHelpOptions = true,
+      description = "Part A 1.9: hybrid images; writes DIR/hybrid_<i>.png.")
+  static final class Hybrid extends Technique {
+    @Option(
+        names = "--low",
+        defaultValue = "8",
+        description = "Digit in the low frequencies (default ${DEFAULT-VALUE}).")
+    int low = 8;
+
+    @Option(
+        names = "--high",
+        defaultValue = "1",
+        description = "Digit in the high frequencies (default ${DEFAULT-VALUE}).")
+    int high = 1;
+
+    @Option(
+        names = "--count",
+        defaultValue = "4",
+        description = "Number of hybrids (default ${DEFAULT-VALUE}).")
+    int count = 4;
+
+    @Override
+    String title() {
+      return "Hybrid images";
+    }
+
+    @Override
+    String describe(boolean deepFloyd) {
+      GaussianBlur b = GaussianBlur.forHybrid(deepFloyd ? 64 : 28);
+      return "Factorized diffusion: ε = lowpass(ε_1) + highpass(ε_2), variance averaged, with a Gaussian blur of k = "
+          + b.kernelSize()
+          + ", σ = "
+          + b.sigma()
+          + (deepFloyd ? "" : " (the write-up's k = 33, σ = 2 at 64 px, scaled to 28 px)")
+          + ". One condition lives in the low frequencies (seen from afar), the other in the high (seen up close): "
+          + (deepFloyd ? "a skull and waterfalls." : "an " + low + " and a " + high + ".");
+    }
+
+    @Override
+    public Integer call() {
+      if (count <= 0) {
+        throw new IllegalArgumentException("count must be > 0, but is: " + count);
+      }
+      checkDigit("low", low);
+      checkDigit("high", high);
+      if (ifModels != null) {
+        return super.call();
+      }
+      return writeEach(
+          "hybrid_",
+          s ->
+              s.diffusion
+                  .pipeline()
+                  .label(low)
+                  .hybrid(Condition.label(high))
+                  .guidance(s.guidance)
+                  .timesteps(s.strided)
+                  .samples(count)
+                  .seed(run.seed)
+                  .progress(ConsoleProgress.toStandardError().labelled(title()))
+                  .generate()
+                  .images());
+    }
+
+    @Override
+    List<Figure> render(Context ctx, Study s) {
+      Condition lowC = s.isIf() ? s.hybrid[0] : Condition.label(low);
+      Condition highC = s.isIf() ? s.hybrid[1] : Condition.label(high);
+      int n = s.isIf() ? 2 : 4;
+      Tensor x =
+          s.diffusion
+              .pipeline()
+              .condition(lowC)
+              .hybrid(highC)
+              .guidance(s.guidance)
+              .timesteps(s.strided)
+              .samples(n)
+              .seed(ctx.seed)
+              .progress(ctx.progress())
+              .generate()
+              .images();
+      GaussianBlur b = GaussianBlur.forHybrid(x.dim(2));
+      float mid = s.range == ValueRange.ZERO_TO_ONE ? 0.5f : 0f;
+      Support.writeGrid(
+          cat(List.of(x, b.lowPass(x), b.highPass(x).add(mid))),
+          s.range,
+          n,
+          3,
+          null,
+          ctx.out.resolve("hybrids.png"));
+      Support.writeGrid(
+          x.resizeBilinear(x.dim(2) / 3, x.dim(3) / 3),
+          s.range,
+          n,
+          3,
+          null,
+          ctx.out.resolve("hybrids_far.png"));
+      return List.of(
+          new Figure(
+              "hybrids.png",
+              "Rows: the hybrids; their low-pass ("
+                  + s.label(lowC)
+                  + "); their high-pass, "
+                  + "shifted to mid-grey ("
+                  + s.label(highC)
+                  + ")."),
+          new Figure("hybrids_far.png", "The same hybrids shrunk to a third, as seen from afar."));
+    }
+  }
+
+  @Command(
+      name = "if-upscale",
+      mixinStandardHelpOptions = true,
+      description = "Part A 2: stage II upsampling to 256x256 (needs --if-models with stage II).")
+  static final class Upscale extends Technique {
+    @Override
+    String title() {
+      return "Stage II: upsampling to 256x256";
+    }
+
+    @Override
+    String describe(boolean deepFloyd) {
+      return "Stage I samples at 64x64 are upscaled (bilinear, align_corners), noised to level 250 and fed beside "
+          + "x_t to the stage II UNet, denoised from noise with guidance 4 over 50 steps; then an anagram through "
+          + "both stages.";
+    }
+
+    @Override
+    List<Figure> render(Context ctx, Study s) {
+      if (!s.isIf() || !s.diffusion.hasUpscaler()) {
+        throw new IllegalArgumentException("if-upscale needs --if-models with a stage II UNet");
+      }
+      Condition p = Condition.prompt("a photo of a dog");
+      Tensor small =
+          s.diffusion
+              .pipeline()
+              .condition(p)
+              .samples(2)
+              .seed(ctx.seed)
+              .progress(ctx.progress())
+              .generate()
+              .images();
+      Tensor big =
+          s.diffusion
+              .upscaler()
+              .condition(p)
+              .lowResolution(small)
+              .seed(ctx.seed)
+              .progress(ctx.progress())
+              .generate()
+              .images();
+      Support.writeGrid(
+          small.resizeBilinear(256, 256), s.range, 2, 1, null, ctx.out.resolve("stage1.png"));
+      Support.writeGrid(big, s.range, 2, 1, null, ctx.out.resolve("stage2.png"));
+      Tensor anagram64 =
+          s.diffusion
+              .pipeline()
+              .condition(s.anagrams[0][0])
+              .anagram(s.anagrams[0][1])
+              .seed(ctx.seed)
+              .progress(ctx.progress())
+              .generate()
+              .images();
+      Tensor anagram256 =
+          s.diffusion
+              .upscaler()
+              .condition(s.anagrams[0][0])
+              .anagram(s.anagrams[0][1])
+              .lowResolution(anagram64)
+              .seed(ctx.seed)
+              .progress(ctx.progress())
+              .generate()
+              .images();
+      Support.writeGrid(
+          cat(List.of(anagram256, anagram256.flipVertical())),
+          s.range,
+          2,
+          1,
+          null,
+          ctx.out.resolve("anagram256.png"));
+      return List.of(
+          new Figure(
+              "stage1.png", "Stage I samples of “a photo of a dog” (64x64, shown enlarged)."),
+          new Figure("stage2.png", "The same samples after stage II (256x256)."),
+          new Figure("anagram256.png", "An anagram through both stages, upright and flipped."));
+    }
+  }
+}
