@@ -32,17 +32,23 @@ import java.util.Arrays;
  * the spacing, and a step ending below 0 ends at the clean image. Not supported: {@code
  * prediction_type} {@code sample} and {@code v_prediction}, {@code rescale_betas_zero_snr}.
  *
+ * <p>Twenty deterministic steps of part B's time-conditioned UNet (the first of them at part B's
+ * {@code t = 300}, the last ending at its clean image):
+ *
  * <pre>{@code
- * DDIMScheduler ddim = DDIMScheduler.builder(NoiseSchedule.mnist())
- *     .timestepSpacing(TimestepSpacing.TRAILING)   // 300, 285, ..., 15: part B's first step
- *     .clipSample(false)
- *     .eta(0.0)
- *     .build();
- * Scheduler.Run run = ddim.setTimesteps(20);
- * NoiseSource noise = NoiseSource.seeded(7);
- * Tensor x = noise.next(4, 1, 28, 28);
- * for (int t : run.timesteps()) {
- *   x = run.step(unet.noise(x, t), t, x, noise).prevSample();
+ * try (MnistUNet unet = MnistUNet.timeConditioned(Path.of("testdata/models/mnist/time60k-epoch20.onnx"))) {
+ *   DDIMScheduler ddim = DDIMScheduler.builder(NoiseSchedule.mnist())
+ *       .timestepSpacing(TimestepSpacing.TRAILING)   // 300, 285, ..., 15
+ *       .clipSample(false)                           // part B's images are in [0, 1]
+ *       .build();
+ *   Scheduler.Run run = ddim.setTimesteps(20);
+ *   NoiseSource noise = NoiseSource.seeded(7);
+ *   Tensor x = noise.next(4, 1, 28, 28);
+ *   for (int t : run.timesteps()) {
+ *     Tensor eps = unet.predict(x, new int[] {t, t, t, t}, null).noise();
+ *     x = run.step(eps, t, x, noise).prevSample();
+ *   }
+ *   Images.write(x, 0, ValueRange.ZERO_TO_ONE, Path.of("digit.png"));
  * }
  * }</pre>
  *
