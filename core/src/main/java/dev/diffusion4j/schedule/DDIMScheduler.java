@@ -412,7 +412,12 @@ public final class DDIMScheduler implements Scheduler {
     for (int i = 0; i < library.length; i++) {
       library[i] = timesteps[i] + offset;
     }
-    return new DDIMRun(n, library);
+    // where the last step ends: t - T / n, or the final alpha (abar = 1, the clean image, or the
+    // first noisy timestep's abar without set_alpha_to_one)
+    int lastPrev = timesteps[timesteps.length - 1] - numTrainTimesteps / n;
+    int finalTimestep =
+        lastPrev >= 0 ? lastPrev + offset : setAlphaToOne ? cleanTimestep() : offset;
+    return new DDIMRun(n, library, finalTimestep);
   }
 
   @Override
@@ -446,10 +451,17 @@ public final class DDIMScheduler implements Scheduler {
   private final class DDIMRun implements Run {
     private final int numInferenceSteps;
     private final int[] timesteps;
+    private final int finalTimestep;
 
-    DDIMRun(int numInferenceSteps, int[] timesteps) {
+    DDIMRun(int numInferenceSteps, int[] timesteps, int finalTimestep) {
       this.numInferenceSteps = numInferenceSteps;
       this.timesteps = timesteps;
+      this.finalTimestep = finalTimestep;
+    }
+
+    @Override
+    public int finalTimestep() {
+      return finalTimestep;
     }
 
     @Override

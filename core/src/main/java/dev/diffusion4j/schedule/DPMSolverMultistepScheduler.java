@@ -588,6 +588,11 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
       return timesteps.length;
     }
 
+    @Override
+    public int finalTimestep() {
+      return finalSigmasType == FinalSigmasType.ZERO ? cleanTimestep() : offset;
+    }
+
     /**
      * {@inheritDoc}
      *

@@ -93,6 +93,17 @@ public interface Scheduler {
     int numInferenceSteps();
 
     /**
+     * Returns the timestep the run's last step ends at, so that a loop can name where each step
+     * ends: step {@code i} ends at {@code timesteps()[i + 1]}, the last at this one. Usually {@link
+     * Scheduler#cleanTimestep()}; a noisy timestep where the scheduler stops short of the clean
+     * image (DDIM without {@code set_alpha_to_one}, or whose last stride lands at 0 or above;
+     * DPM-Solver++ with {@code final_sigmas_type="sigma_min"}).
+     *
+     * @return the last step's end
+     */
+    int finalTimestep();
+
+    /**
      * One reverse step from {@code timestep}, diffusers' {@code step}.
      *
      * @param modelOutput the model's noise estimate for {@code sample} (after guidance), with the

@@ -33,6 +33,28 @@ class SchedulerContractTest {
   }
 
   @Test
+  void aRunNamesWhereItsLastStepEnds() {
+    DDIMScheduler ddim =
+        DDIMScheduler.builder(COSINE).timestepSpacing(TimestepSpacing.TRAILING).build();
+    assertThat(ddim.setTimesteps(10).finalTimestep()).isEqualTo(-1);
+    // 999, 856, ..., 142: the last stride of 1000 / 7 = 142 lands on timestep 0
+    assertThat(ddim.setTimesteps(7).finalTimestep()).isZero();
+    DDIMScheduler noAlphaOne = DDIMScheduler.builder(MNIST).setAlphaToOne(false).build();
+    assertThat(noAlphaOne.setTimesteps(10).finalTimestep()).isEqualTo(1);
+    assertThat(noAlphaOne.toBuilder().setAlphaToOne(true).build().setTimesteps(10).finalTimestep())
+        .isZero();
+    DPMSolverMultistepScheduler dpm = DPMSolverMultistepScheduler.builder(COSINE).build();
+    assertThat(dpm.setTimesteps(10).finalTimestep()).isEqualTo(-1);
+    assertThat(
+            dpm.toBuilder()
+                .finalSigmasType(DPMSolverMultistepScheduler.FinalSigmasType.SIGMA_MIN)
+                .build()
+                .setTimesteps(10)
+                .finalTimestep())
+        .isZero();
+  }
+
+  @Test
   void theLastDdimStepOfPartBReturnsTheCleanEstimate() {
     Scheduler ddim =
         DDIMScheduler.builder(MNIST)
