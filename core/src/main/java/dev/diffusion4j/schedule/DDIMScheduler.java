@@ -29,8 +29,10 @@ import java.util.Arrays;
  * </ul>
  *
  * <p>As upstream, each step goes from {@code t} to {@code t - T / n} (integer division) whatever
- * the spacing, and a step ending below 0 ends at the clean image. Not supported: {@code
- * prediction_type} {@code sample} and {@code v_prediction}, {@code rescale_betas_zero_snr}.
+ * the spacing; a step that would end before the first training timestep ends at the final {@code
+ * abar} instead (1, the clean image, with {@code set_alpha_to_one}), and {@link
+ * Run#finalTimestep()} says where the last one ends. Not supported: {@code prediction_type} {@code
+ * sample} and {@code v_prediction}, {@code rescale_betas_zero_snr}.
  *
  * <p>Twenty deterministic steps of part B's time-conditioned UNet (the first of them at part B's
  * {@code t = 300}, the last ending at its clean image):
