@@ -1,10 +1,19 @@
 /**
- * Noise schedules, timestep lists and the DDPM step.
+ * Noise schedules, timestep lists and the samplers that step through them: the DDPM step, and
+ * {@link dev.diffusion4j.schedule.DDIMScheduler} and {@link
+ * dev.diffusion4j.schedule.DPMSolverMultistepScheduler} behind the {@link
+ * dev.diffusion4j.schedule.Scheduler} contract.
  *
  * <pre>{@code
  * DDPMScheduler s = DDPMScheduler.deepFloydIF();              // cosine, T = 1000, learned range
  * Tensor xt = s.addNoise(x0, noise.next(x0.shape()), 500);     // forward process
  * StepOutput out = s.step(eps, v, 690, 660, xt, noise.next(xt.shape()));
+ *
+ * Scheduler dpm = DPMSolverMultistepScheduler.builder(NoiseSchedule.cosine(1000)).build();
+ * Scheduler.Run run = dpm.setTimesteps(20);                   // 999, 949, ..., 50
+ * for (int t : run.timesteps()) {
+ *   x = run.step(model(x, t), t, x, null).prevSample();
+ * }
  * }</pre>
  */
 package dev.diffusion4j.schedule;

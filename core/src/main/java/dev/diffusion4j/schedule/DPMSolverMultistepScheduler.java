@@ -1,0 +1,786 @@
+package dev.diffusion4j.schedule;
+
+import dev.diffusion4j.noise.NoiseSource;
+import dev.diffusion4j.schedule.DDPMScheduler.Thresholding;
+import dev.diffusion4j.tensor.Tensor;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The multistep DPM-Solver++ of Lu et al. (2022), "DPM-Solver++: Fast Solver for Guided Sampling of
+ * Diffusion Probabilistic Models", as diffusers' {@code DPMSolverMultistepScheduler} (v0.27.2,
+ * {@code schedulers/scheduling_dpmsolver_multistep.py}) computes it with {@code
+ * algorithm_type="dpmsolver++"} and {@code prediction_type="epsilon"}, in the same float32
+ * operations and order. It integrates the data prediction {@code x0_hat} in {@code lambda =
+ * log(alpha_t / sigma_t)}: first order is DDIM, second order (the default) corrects with the
+ * previous step's {@code x0_hat}. Deterministic: no step draws noise.
+ *
+ * <p>Settings, with diffusers' names and defaults (those of the builder):
+ *
+ * <ul>
+ *   <li>{@code solver_order} (2): 1 or 2 (upstream's 3 is not offered).
+ *   <li>{@code solver_type} ({@link SolverType#MIDPOINT}) or {@link SolverType#HEUN}: the
+ *       second-order formula.
+ *   <li>{@code lower_order_final} (true): with fewer than 15 steps, the last step is first order
+ *       and the one before second order. {@code euler_at_final} (false): the last step is first
+ *       order whatever the count.
+ *   <li>{@code final_sigmas_type} ({@link FinalSigmasType#ZERO}): the last step ends at {@code
+ *       sigma = 0}, the clean image (and is then always first order, returning {@code x0_hat}); or
+ *       at the first training timestep's sigma ({@link FinalSigmasType#SIGMA_MIN}).
+ *   <li>{@code lambda_min_clipped} (-infinity): timesteps whose {@code lambda} lies below it are
+ *       left out of the list (diffusers recommends it for the cosine schedule, e.g. -5.1).
+ *   <li>{@code timestep_spacing} ({@link TimestepSpacing#LINSPACE}) and {@code steps_offset} (0).
+ *   <li>{@code thresholding} (off; {@link Thresholding}) of each {@code x0_hat}.
+ * </ul>
+ *
+ * <p>A learned-variance model's variance channels are dropped, as upstream's {@code
+ * variance_type="learned_range"} does. Not supported: {@code dpmsolver} and the SDE variants,
+ * {@code solver_order} 3, {@code use_karras_sigmas}, {@code use_lu_lambdas}, other prediction
+ * types, {@code rescale_betas_zero_snr}.
+ *
+ * <p>A "3" from part B's class-conditioned UNet in 20 steps, with classifier-free guidance 5:
+ *
+ * <pre>{@code
+ * try (MnistUNet unet = MnistUNet.classConditioned(Path.of("testdata/models/mnist/class-epoch20.onnx"))) {
+ *   Scheduler dpm = DPMSolverMultistepScheduler.builder(NoiseSchedule.mnist()).build();
+ *   Scheduler.Run run = dpm.setTimesteps(20);           // order 2, linspace: 300, 285, ..., 16
+ *   Tensor labels = Tensor.concatBatch(MnistUNet.oneHot(3), Tensor.zeros(1, 10));
+ *   Tensor x = NoiseSource.seeded(7).next(1, 1, 28, 28);
+ *   for (int t : run.timesteps()) {
+ *     Tensor both = unet.predict(Tensor.concatBatch(x, x), new int[] {t, t}, labels).noise();
+ *     Tensor eps = Guidance.classifierFree(both.slice(0, 1), both.slice(1, 2), 5.0);
+ *     x = run.step(eps, t, x, null).prevSample();       // deterministic: no noise source
+ *   }
+ *   Images.write(x, 0, ValueRange.ZERO_TO_ONE, Path.of("three.png"));
+ * }
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe; each {@link Run} holds the model outputs of its own steps and is
+ * for one thread.
+ */
+public final class DPMSolverMultistepScheduler implements Scheduler {
+
+  /** The second-order update, diffusers' {@code solver_type}. */
+  public enum SolverType {
+    /** {@code midpoint}, diffusers' default (and the recommended one). */
+    MIDPOINT,
+    /** {@code heun}. */
+    HEUN;
+
+    /**
+     * Returns the type of a diffusers {@code solver_type} string.
+     *
+     * @param name {@code midpoint} or {@code heun}
+     * @return the type
+     * @throws IllegalArgumentException for another name, listing the valid ones
+     */
+    public static SolverType fromDiffusers(String name) {
+      for (SolverType s : values()) {
+        if (s.name().toLowerCase(Locale.ROOT).equals(name)) {
+          return s;
+        }
+      }
+      throw new IllegalArgumentException(
+          "unknown solver_type '" + name + "'; supported: [midpoint, heun]");
+    }
+  }
+
+  /** Where the last step ends, diffusers' {@code final_sigmas_type}. */
+  public enum FinalSigmasType {
+    /** {@code zero}, diffusers' default: at {@code sigma = 0}, the clean image. */
+    ZERO,
+    /** {@code sigma_min}: at the sigma of the first training timestep. */
+    SIGMA_MIN;
+
+    /**
+     * Returns the type of a diffusers {@code final_sigmas_type} string.
+     *
+     * @param name {@code zero} or {@code sigma_min}
+     * @return the type
+     * @throws IllegalArgumentException for another name, listing the valid ones
+     */
+    public static FinalSigmasType fromDiffusers(String name) {
+      for (FinalSigmasType s : values()) {
+        if (s.name().toLowerCase(Locale.ROOT).equals(name)) {
+          return s;
+        }
+      }
+      throw new IllegalArgumentException(
+          "unknown final_sigmas_type '" + name + "'; supported: [zero, sigma_min]");
+    }
+  }
+
+  private final NoiseSchedule schedule;
+  private final int solverOrder;
+  private final SolverType solverType;
+  private final boolean lowerOrderFinal;
+  private final boolean eulerAtFinal;
+  private final FinalSigmasType finalSigmasType;
+  private final double lambdaMinClipped;
+  private final TimestepSpacing timestepSpacing;
+  private final int stepsOffset;
+  private final Thresholding thresholding;
+
+  // diffusers' indexing (see DDIMScheduler): the library's timestep is the index plus offset
+  private final int offset;
+  private final int numTrainTimesteps;
+  private final float[] alphasCumprod;
+  private final float[] sigmas; // ((1 - abar) / abar) ** 0.5 per training timestep
+  private final float[] lambdaT; // log(sqrt(abar)) - log(sqrt(1 - abar))
+
+  private DPMSolverMultistepScheduler(Builder b) {
+    this.schedule = b.schedule;
+    this.solverOrder = b.solverOrder;
+    this.solverType = b.solverType;
+    this.lowerOrderFinal = b.lowerOrderFinal;
+    this.eulerAtFinal = b.eulerAtFinal;
+    this.finalSigmasType = b.finalSigmasType;
+    this.lambdaMinClipped = b.lambdaMinClipped;
+    this.timestepSpacing = b.timestepSpacing;
+    this.stepsOffset = b.stepsOffset;
+    this.thresholding = b.thresholding;
+    this.offset = schedule.kind() == NoiseSchedule.Kind.LINEAR ? 1 : 0;
+    this.numTrainTimesteps = schedule.numTrainTimesteps();
+    this.alphasCumprod =
+        Arrays.copyOfRange(schedule.alphasCumprod(), offset, offset + numTrainTimesteps);
+    this.sigmas = new float[numTrainTimesteps];
+    this.lambdaT = new float[numTrainTimesteps];
+    for (int i = 0; i < numTrainTimesteps; i++) {
+      float a = alphasCumprod[i];
+      sigmas[i] = (float) Math.sqrt((1f - a) / a);
+      float alphaT = (float) Math.sqrt(a);
+      float sigmaT = (float) Math.sqrt(1f - a);
+      lambdaT[i] = (float) Math.log(alphaT) - (float) Math.log(sigmaT);
+    }
+  }
+
+  /**
+   * Returns a builder with diffusers' defaults over {@code schedule}.
+   *
+   * @param schedule the noise schedule the model was trained with
+   * @return the builder
+   * @throws IllegalArgumentException if {@code schedule} is null
+   */
+  public static Builder builder(NoiseSchedule schedule) {
+    return new Builder(schedule);
+  }
+
+  /**
+   * Returns a builder holding this scheduler's settings.
+   *
+   * @return the builder
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder(schedule);
+    b.solverOrder = solverOrder;
+    b.solverType = solverType;
+    b.lowerOrderFinal = lowerOrderFinal;
+    b.eulerAtFinal = eulerAtFinal;
+    b.finalSigmasType = finalSigmasType;
+    b.lambdaMinClipped = lambdaMinClipped;
+    b.timestepSpacing = timestepSpacing;
+    b.stepsOffset = stepsOffset;
+    b.thresholding = thresholding;
+    return b;
+  }
+
+  /**
+   * Collects the settings of a {@link DPMSolverMultistepScheduler}; each setter checks its argument
+   * at once.
+   */
+  public static final class Builder {
+    private final NoiseSchedule schedule;
+    private int solverOrder = 2;
+    private SolverType solverType = SolverType.MIDPOINT;
+    private boolean lowerOrderFinal = true;
+    private boolean eulerAtFinal = false;
+    private FinalSigmasType finalSigmasType = FinalSigmasType.ZERO;
+    private double lambdaMinClipped = Double.NEGATIVE_INFINITY;
+    private TimestepSpacing timestepSpacing = TimestepSpacing.LINSPACE;
+    private int stepsOffset = 0;
+    private Thresholding thresholding;
+
+    private Builder(NoiseSchedule schedule) {
+      if (schedule == null) {
+        throw new IllegalArgumentException("schedule must not be null");
+      }
+      this.schedule = schedule;
+    }
+
+    /**
+     * Sets {@code solver_order} (default 2).
+     *
+     * @param solverOrder 1 or 2
+     * @return this builder
+     * @throws IllegalArgumentException for another order
+     */
+    public Builder solverOrder(int solverOrder) {
+      if (solverOrder != 1 && solverOrder != 2) {
+        throw new IllegalArgumentException("solverOrder must be 1 or 2, but is: " + solverOrder);
+      }
+      this.solverOrder = solverOrder;
+      return this;
+    }
+
+    /**
+     * Sets {@code solver_type} (default {@link SolverType#MIDPOINT}).
+     *
+     * @param solverType the second-order formula
+     * @return this builder
+     * @throws IllegalArgumentException if it is null
+     */
+    public Builder solverType(SolverType solverType) {
+      if (solverType == null) {
+        throw new IllegalArgumentException("solverType must not be null");
+      }
+      this.solverType = solverType;
+      return this;
+    }
+
+    /**
+     * Sets {@code lower_order_final} (default true): lower-order final steps in runs of fewer than
+     * 15 steps.
+     *
+     * @param lowerOrderFinal the setting
+     * @return this builder
+     */
+    public Builder lowerOrderFinal(boolean lowerOrderFinal) {
+      this.lowerOrderFinal = lowerOrderFinal;
+      return this;
+    }
+
+    /**
+     * Sets {@code euler_at_final} (default false): a first-order last step whatever the count.
+     *
+     * @param eulerAtFinal the setting
+     * @return this builder
+     */
+    public Builder eulerAtFinal(boolean eulerAtFinal) {
+      this.eulerAtFinal = eulerAtFinal;
+      return this;
+    }
+
+    /**
+     * Sets {@code final_sigmas_type} (default {@link FinalSigmasType#ZERO}).
+     *
+     * @param finalSigmasType where the last step ends
+     * @return this builder
+     * @throws IllegalArgumentException if it is null
+     */
+    public Builder finalSigmasType(FinalSigmasType finalSigmasType) {
+      if (finalSigmasType == null) {
+        throw new IllegalArgumentException("finalSigmasType must not be null");
+      }
+      this.finalSigmasType = finalSigmasType;
+      return this;
+    }
+
+    /**
+     * Sets {@code lambda_min_clipped} (default negative infinity, no clipping).
+     *
+     * @param lambdaMinClipped the smallest {@code lambda} a timestep of the list may have; not NaN
+     * @return this builder
+     * @throws IllegalArgumentException if it is NaN
+     */
+    public Builder lambdaMinClipped(double lambdaMinClipped) {
+      if (Double.isNaN(lambdaMinClipped)) {
+        throw new IllegalArgumentException("lambdaMinClipped must not be NaN");
+      }
+      this.lambdaMinClipped = lambdaMinClipped;
+      return this;
+    }
+
+    /**
+     * Sets {@code timestep_spacing} (default {@link TimestepSpacing#LINSPACE}).
+     *
+     * @param timestepSpacing the spacing
+     * @return this builder
+     * @throws IllegalArgumentException if it is null
+     */
+    public Builder timestepSpacing(TimestepSpacing timestepSpacing) {
+      if (timestepSpacing == null) {
+        throw new IllegalArgumentException("timestepSpacing must not be null");
+      }
+      this.timestepSpacing = timestepSpacing;
+      return this;
+    }
+
+    /**
+     * Sets {@code steps_offset}, added to every timestep of the leading spacing (default 0).
+     *
+     * @param stepsOffset at least 0
+     * @return this builder
+     * @throws IllegalArgumentException if it is negative
+     */
+    public Builder stepsOffset(int stepsOffset) {
+      if (stepsOffset < 0) {
+        throw new IllegalArgumentException("stepsOffset must be >= 0, but is: " + stepsOffset);
+      }
+      this.stepsOffset = stepsOffset;
+      return this;
+    }
+
+    /**
+     * Sets dynamic thresholding of each {@code x0_hat} ({@code thresholding}, {@code
+     * dynamic_thresholding_ratio}, {@code sample_max_value}). Off by default.
+     *
+     * @param thresholding the settings, or {@code null} for none
+     * @return this builder
+     */
+    public Builder thresholding(Thresholding thresholding) {
+      this.thresholding = thresholding;
+      return this;
+    }
+
+    /**
+     * Freezes the settings.
+     *
+     * @return the scheduler
+     */
+    public DPMSolverMultistepScheduler build() {
+      return new DPMSolverMultistepScheduler(this);
+    }
+  }
+
+  @Override
+  public NoiseSchedule schedule() {
+    return schedule;
+  }
+
+  /**
+   * Returns {@code solver_order}.
+   *
+   * @return 1 or 2
+   */
+  public int solverOrder() {
+    return solverOrder;
+  }
+
+  /**
+   * Returns {@code solver_type}.
+   *
+   * @return the second-order formula
+   */
+  public SolverType solverType() {
+    return solverType;
+  }
+
+  /**
+   * Returns {@code lower_order_final}.
+   *
+   * @return the setting
+   */
+  public boolean lowerOrderFinal() {
+    return lowerOrderFinal;
+  }
+
+  /**
+   * Returns {@code euler_at_final}.
+   *
+   * @return the setting
+   */
+  public boolean eulerAtFinal() {
+    return eulerAtFinal;
+  }
+
+  /**
+   * Returns {@code final_sigmas_type}.
+   *
+   * @return where the last step ends
+   */
+  public FinalSigmasType finalSigmasType() {
+    return finalSigmasType;
+  }
+
+  /**
+   * Returns {@code lambda_min_clipped}.
+   *
+   * @return the clipping threshold of {@code lambda}
+   */
+  public double lambdaMinClipped() {
+    return lambdaMinClipped;
+  }
+
+  /**
+   * Returns {@code timestep_spacing}.
+   *
+   * @return the spacing
+   */
+  public TimestepSpacing timestepSpacing() {
+    return timestepSpacing;
+  }
+
+  /**
+   * Returns {@code steps_offset}.
+   *
+   * @return the offset
+   */
+  public int stepsOffset() {
+    return stepsOffset;
+  }
+
+  /**
+   * Returns the thresholding settings.
+   *
+   * @return the settings, or {@code null} when off
+   */
+  public Thresholding thresholding() {
+    return thresholding;
+  }
+
+  @Override
+  public int cleanTimestep() {
+    return offset - 1;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>diffusers' {@code set_timesteps}, with {@code T} the training timesteps, {@code L} the last
+   * timestep kept by {@code lambda_min_clipped} ({@code T} unless clipped) and {@code n} the count:
+   * {@code linspace} rounds {@code linspace(0, L - 1, n + 1)} and drops its 0; {@code leading}
+   * takes {@code i * (L / (n + 1)) + steps_offset} for {@code i = n..1}; {@code trailing} rounds
+   * {@code arange(L, 0, -T / n) - 1} (numpy's float64 arithmetic and round-half-to-even). The sigma
+   * of each timestep is {@code sqrt((1 - abar) / abar)}, then the final sigma.
+   *
+   * @throws IllegalArgumentException if {@code numInferenceSteps} is less than 1, or if upstream's
+   *     list would hold a timestep outside the schedule (for example trailing with {@code T / n}
+   *     not a whole number, where numpy's {@code arange} can yield a last timestep of -1)
+   */
+  @Override
+  public Run setTimesteps(int numInferenceSteps) {
+    if (numInferenceSteps < 1) {
+      throw new IllegalArgumentException(
+          "numInferenceSteps must be >= 1, but is: " + numInferenceSteps);
+    }
+    int n = numInferenceSteps;
+    // clipped_idx = searchsorted(flip(lambda_t), lambda_min_clipped): the count of lambdas below it
+    int clippedIdx = 0;
+    float clip = (float) lambdaMinClipped;
+    for (float l : lambdaT) {
+      if (l < clip) {
+        clippedIdx++;
+      }
+    }
+    int lastTimestep = numTrainTimesteps - clippedIdx;
+    int[] timesteps;
+    switch (timestepSpacing) {
+      case LINSPACE -> {
+        // np.linspace(0, L - 1, n + 1).round()[::-1][:-1]
+        double[] y = TimestepSpacing.linspace(0, lastTimestep - 1, n + 1);
+        timesteps = new int[n];
+        for (int i = 0; i < n; i++) {
+          timesteps[i] = (int) Math.rint(y[n - i]);
+        }
+      }
+      case LEADING -> {
+        // (np.arange(0, n + 1) * (L // (n + 1))).round()[::-1][:-1] + steps_offset
+        int stepRatio = lastTimestep / (n + 1);
+        timesteps = new int[n];
+        for (int i = 0; i < n; i++) {
+          timesteps[i] = (n - i) * stepRatio + stepsOffset;
+        }
+      }
+      case TRAILING -> {
+        // np.arange(L, 0, -T / n).round() - 1
+        double[] y = TimestepSpacing.arangeDown(lastTimestep, 0, -((double) numTrainTimesteps / n));
+        timesteps = new int[y.length];
+        for (int i = 0; i < y.length; i++) {
+          timesteps[i] = (int) Math.rint(y[i]) - 1;
+        }
+      }
+      default -> throw new IllegalStateException("unknown spacing: " + timestepSpacing);
+    }
+    for (int t : timesteps) {
+      if (t < 0 || t >= numTrainTimesteps) {
+        throw new IllegalArgumentException(
+            "numInferenceSteps "
+                + n
+                + " with "
+                + timestepSpacing
+                + " spacing gives diffusers the timesteps "
+                + Arrays.toString(timesteps)
+                + " (its own indexing), one outside [0, "
+                + (numTrainTimesteps - 1)
+                + "]; choose another step count or spacing");
+      }
+    }
+    // sigmas = interp(timesteps, arange(T), sigmas) + [sigma_last], float32
+    float[] runSigmas = new float[timesteps.length + 1];
+    for (int i = 0; i < timesteps.length; i++) {
+      runSigmas[i] = sigmas[timesteps[i]];
+    }
+    runSigmas[timesteps.length] =
+        finalSigmasType == FinalSigmasType.ZERO
+            ? 0f
+            : (float) Math.sqrt((1f - alphasCumprod[0]) / alphasCumprod[0]);
+    int[] library = new int[timesteps.length];
+    for (int i = 0; i < library.length; i++) {
+      library[i] = timesteps[i] + offset;
+    }
+    return new DPMRun(library, runSigmas);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>As upstream, from the timestep's sigma: {@code alpha_t = 1 / sqrt(sigma^2 + 1)}, {@code
+   * sigma_t = sigma * alpha_t}. Upstream looks the sigma up in the run's list and takes the last
+   * one for a timestep not in it; this method takes the timestep's own sigma, which is the same for
+   * every timestep of a run.
+   */
+  @Override
+  public Tensor addNoise(Tensor originalSamples, Tensor noise, int timestep) {
+    originalSamples.requireSameShape(noise, "noise");
+    if (timestep == cleanTimestep()) {
+      return originalSamples.mul(1f);
+    }
+    checkTimestep(timestep);
+    float[] alphaSigma = sigmaToAlphaSigmaT(sigmas[timestep - offset]);
+    return originalSamples.axpby(alphaSigma[0], noise, alphaSigma[1]);
+  }
+
+  private void checkTimestep(int timestep) {
+    if (timestep < offset || timestep > offset + numTrainTimesteps - 1) {
+      throw new IllegalArgumentException(
+          "timestep must be in ["
+              + offset
+              + ", "
+              + (offset + numTrainTimesteps - 1)
+              + "] (or "
+              + cleanTimestep()
+              + ", the clean image), but is: "
+              + timestep);
+    }
+  }
+
+  /** {@code alpha_t = 1 / (sigma^2 + 1) ** 0.5}, {@code sigma_t = sigma * alpha_t} (float32). */
+  private static float[] sigmaToAlphaSigmaT(float sigma) {
+    float alphaT = 1f / (float) Math.sqrt(sigma * sigma + 1f);
+    return new float[] {alphaT, sigma * alphaT};
+  }
+
+  /** {@code lambda = log(alpha_t) - log(sigma_t)} (float32); +infinity at {@code sigma = 0}. */
+  private static float lambda(float[] alphaSigma) {
+    return (float) Math.log(alphaSigma[0]) - (float) Math.log(alphaSigma[1]);
+  }
+
+  /** The state of one run: the step index, the last model outputs, the lower-order count. */
+  private final class DPMRun implements Run {
+    private final int[] timesteps;
+    private final float[] sigmas;
+    private final Tensor[] modelOutputs = new Tensor[solverOrder];
+    private int lowerOrderNums = 0;
+    private int stepIndex = -1;
+
+    DPMRun(int[] timesteps, float[] sigmas) {
+      this.timesteps = timesteps;
+      this.sigmas = sigmas;
+    }
+
+    @Override
+    public int[] timesteps() {
+      return timesteps.clone();
+    }
+
+    @Override
+    public int numInferenceSteps() {
+      return timesteps.length;
+    }
+
+    @Override
+    public int finalTimestep() {
+      return finalSigmasType == FinalSigmasType.ZERO ? cleanTimestep() : offset;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The first step finds its index in the list as upstream's {@code index_for_timestep} (the
+     * second of two equal entries); later steps must pass the next timestep of the list. The {@code
+     * noise} is not used.
+     */
+    @Override
+    public SchedulerOutput step(
+        Tensor modelOutput, int timestep, Tensor sample, NoiseSource noise) {
+      sample.requireRank(4, "sample");
+      Tensor eps = noisePrediction(modelOutput, sample);
+      if (stepIndex < 0) {
+        stepIndex = indexForTimestep(timestep);
+      } else if (stepIndex >= timesteps.length) {
+        throw new IllegalStateException(
+            "this run has taken all its " + timesteps.length + " steps");
+      } else if (timesteps[stepIndex] != timestep) {
+        throw new IllegalArgumentException(
+            "timestep must be "
+                + timesteps[stepIndex]
+                + " (entry "
+                + stepIndex
+                + " of the run's timesteps), but is: "
+                + timestep);
+      }
+      int n = timesteps.length;
+
+      // 1. improve numerical stability for a small number of steps: lower orders at the end
+      boolean lowerOrderFinalStep =
+          stepIndex == n - 1
+              && (eulerAtFinal
+                  || (lowerOrderFinal && n < 15)
+                  || finalSigmasType == FinalSigmasType.ZERO);
+      // (lower_order_second, the second-to-last step at second order, only lowers order 3)
+
+      // 2. convert the model output to the data prediction x0_hat = (x_t - sigma_t * eps) /
+      //    alpha_t (DPM-Solver++ integrates x0_hat), thresholded if asked
+      Tensor x0Pred = convertModelOutput(eps, sample);
+      for (int i = 0; i < solverOrder - 1; i++) {
+        modelOutputs[i] = modelOutputs[i + 1];
+      }
+      modelOutputs[solverOrder - 1] = x0Pred;
+
+      // 3. first- or second-order update
+      Tensor prevSample;
+      if (solverOrder == 1 || lowerOrderNums < 1 || lowerOrderFinalStep) {
+        prevSample = firstOrderUpdate(x0Pred, sample);
+      } else {
+        // upstream: solver_order == 2 or lower_order_nums < 2 or lower_order_second; with
+        // solver_order 2 at most (3 is not offered) this branch is always second order
+        prevSample = secondOrderUpdate(sample);
+      }
+      if (lowerOrderNums < solverOrder) {
+        lowerOrderNums++;
+      }
+
+      // 4. upon completion increase the step index by one
+      stepIndex++;
+      return new SchedulerOutput(prevSample, x0Pred);
+    }
+
+    /**
+     * Upstream's {@code index_for_timestep}: the second match of several, the only one of one.
+     * Where upstream takes the last index for a timestep not in the list, this throws.
+     */
+    private int indexForTimestep(int timestep) {
+      int first = -1;
+      for (int i = 0; i < timesteps.length; i++) {
+        if (timesteps[i] == timestep) {
+          if (first >= 0) {
+            return i;
+          }
+          first = i;
+        }
+      }
+      if (first < 0) {
+        throw new IllegalArgumentException(
+            "timestep must be one of the run's timesteps "
+                + Arrays.toString(timesteps)
+                + ", but is: "
+                + timestep);
+      }
+      return first;
+    }
+
+    private Tensor convertModelOutput(Tensor eps, Tensor sample) {
+      float[] alphaSigma = sigmaToAlphaSigmaT(sigmas[stepIndex]);
+      float alphaT = alphaSigma[0];
+      float sigmaT = alphaSigma[1];
+      float[] x = sample.data();
+      float[] e = eps.data();
+      float[] out = new float[x.length];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = (x[i] - sigmaT * e[i]) / alphaT;
+      }
+      Tensor x0Pred = Tensor.wrap(out, sample.shape());
+      return thresholding == null ? x0Pred : DDPMScheduler.threshold(x0Pred, thresholding);
+    }
+
+    /**
+     * One step of the first-order DPM-Solver++ (equivalent to DDIM), formula (5) of Lu et al.:
+     * {@code x_t = (sigma_t / sigma_s) * x_s - alpha_t * (exp(-h) - 1) * x0_hat}, {@code h =
+     * lambda_t - lambda_s}.
+     */
+    private Tensor firstOrderUpdate(Tensor x0Pred, Tensor sample) {
+      float[] t = sigmaToAlphaSigmaT(sigmas[stepIndex + 1]);
+      float[] s = sigmaToAlphaSigmaT(sigmas[stepIndex]);
+      float h = lambda(t) - lambda(s);
+      float sampleCoeff = t[1] / s[1];
+      float x0Coeff = t[0] * ((float) Math.exp(-h) - 1f);
+      float[] x = sample.data();
+      float[] m = x0Pred.data();
+      float[] out = new float[x.length];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = sampleCoeff * x[i] - x0Coeff * m[i];
+      }
+      return Tensor.wrap(out, sample.shape());
+    }
+
+    /**
+     * One step of the second-order multistep DPM-Solver++ (Algorithm 2 of Lu et al.): with {@code
+     * r0 = h_0 / h}, {@code D0 = m0}, {@code D1 = (m0 - m1) / r0}, midpoint: {@code x_t = (sigma_t
+     * / sigma_s0) x_s - alpha_t (exp(-h) - 1) D0 - 0.5 alpha_t (exp(-h) - 1) D1}; Heun: the last
+     * term {@code + alpha_t ((exp(-h) - 1) / h + 1) D1}.
+     */
+    private Tensor secondOrderUpdate(Tensor sample) {
+      float[] t = sigmaToAlphaSigmaT(sigmas[stepIndex + 1]);
+      float[] s0 = sigmaToAlphaSigmaT(sigmas[stepIndex]);
+      float[] s1 = sigmaToAlphaSigmaT(sigmas[stepIndex - 1]);
+      float lambdaT = lambda(t);
+      float lambdaS0 = lambda(s0);
+      float lambdaS1 = lambda(s1);
+      float[] m0 = modelOutputs[solverOrder - 1].data();
+      float[] m1 = modelOutputs[solverOrder - 2].data();
+      float h = lambdaT - lambdaS0;
+      float h0 = lambdaS0 - lambdaS1;
+      float r0 = h0 / h;
+      float d1Coeff = 1f / r0;
+      float expm1 = (float) Math.exp(-h) - 1f;
+      float sampleCoeff = t[1] / s0[1];
+      float d0Coeff = t[0] * expm1;
+      float[] x = sample.data();
+      float[] out = new float[x.length];
+      if (solverType == SolverType.MIDPOINT) {
+        float halfD1Coeff = 0.5f * d0Coeff;
+        for (int i = 0; i < out.length; i++) {
+          float d1 = d1Coeff * (m0[i] - m1[i]);
+          out[i] = sampleCoeff * x[i] - d0Coeff * m0[i] - halfD1Coeff * d1;
+        }
+      } else {
+        float heunCoeff = t[0] * (expm1 / h + 1f);
+        for (int i = 0; i < out.length; i++) {
+          float d1 = d1Coeff * (m0[i] - m1[i]);
+          out[i] = sampleCoeff * x[i] - d0Coeff * m0[i] + heunCoeff * d1;
+        }
+      }
+      return Tensor.wrap(out, sample.shape());
+    }
+  }
+
+  /**
+   * The noise estimate: the model output, or its first half for a learned-variance model (the
+   * variance channels are dropped, as upstream's {@code variance_type="learned_range"} does).
+   */
+  private static Tensor noisePrediction(Tensor modelOutput, Tensor sample) {
+    if (modelOutput == null) {
+      throw new IllegalArgumentException("modelOutput must not be null");
+    }
+    modelOutput.requireRank(4, "modelOutput");
+    int c = sample.dim(1);
+    if (modelOutput.dim(1) == 2 * c) {
+      modelOutput = modelOutput.channels(0, c);
+    }
+    sample.requireSameShape(modelOutput, "modelOutput (its noise channels)");
+    return modelOutput;
+  }
+
+  @Override
+  public String toString() {
+    return "DPMSolverMultistepScheduler["
+        + schedule
+        + ", order "
+        + solverOrder
+        + ", "
+        + solverType
+        + ", "
+        + timestepSpacing
+        + "]";
+  }
+}
