@@ -65,7 +65,7 @@ final class DenoisingLoop {
       int t = ts.get(i);
       int prev = ts.get(i + 1);
       Prediction p = predict(denoiser, encoded, r, x, imageCondition, t);
-      Tensor z = scheduler.needsNoise(prev) ? noise.next(shape) : null;
+      Tensor z = scheduler.needsNoise(t, prev) ? noise.next(shape) : null;
       x = scheduler.step(p.noise(), p.variance(), t, prev, x, z).prevSample();
       if (r.mask() != null) {
         x = r.mask().composite(x, scheduler.addNoise(original, noise.next(shape), prev));

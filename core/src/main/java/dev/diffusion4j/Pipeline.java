@@ -42,8 +42,8 @@ import java.util.function.Consumer;
  *
  * <p>Noise is drawn in this order, which {@link #noise(List)} must follow: the starting noise
  * {@code [N, C, H, W]}; then per step the scheduler's noise (when {@link
- * DDPMScheduler#needsNoise(int)} says so) and, with a mask, the noise that brings the original to
- * the new timestep.
+ * DDPMScheduler#needsNoise(int, int)} says so) and, with a mask, the noise that brings the original
+ * to the new timestep.
  *
  * <p>A builder is not thread-safe; requests are immutable and may run concurrently.
  */
