@@ -40,10 +40,14 @@ import java.util.function.Consumer;
  * views), combine the estimates (guidance, then the inverse views averaged, or low-pass plus
  * high-pass), take the scheduler step and project the kept region of an inpainting mask.
  *
- * <p>Noise is drawn in this order, which {@link #noise(List)} must follow: the starting noise
- * {@code [N, C, H, W]}; then per step the scheduler's noise (when {@link
- * DDPMScheduler#needsNoise(int, int)} says so) and, with a mask, the noise that brings the original
- * to the new timestep.
+ * <p>Noise is drawn in this order, which {@link #noise(List)} must follow (diffusers' order): the
+ * starting noise {@code [N, C, H, W]}; for the upscaler, then the noise of the upscaled image
+ * (before the starting noise with {@link Variant#STUDY}); then per step the scheduler's noise (when
+ * {@link DDPMScheduler#needsNoise(int, int)} says so) and, with a mask, the noise that brings the
+ * original to the new timestep (none on diffusers' final pass to timestep -1, the clean image).
+ *
+ * <p>The loop follows diffusers' IF pipelines by default; {@link #variant(Variant)} selects the
+ * study's loop instead (see {@link Variant}).
  *
  * <p>A builder is not thread-safe; requests are immutable and may run concurrently.
  */
@@ -86,6 +90,7 @@ public final class Pipeline {
    * @param stage 1 for the base model, 2 for the upscaler
    * @param lowResolution the low-resolution images the upscaler conditions on, or {@code null}
    * @param noiseLevel the timestep the upscaled image is noised to
+   * @param variant the rules of the loop: diffusers' or the study's
    */
   public record Request(
       List<Condition> conditions,
@@ -105,7 +110,8 @@ public final class Pipeline {
       Consumer<Progress> progress,
       int stage,
       Tensor lowResolution,
-      int noiseLevel) {}
+      int noiseLevel,
+      Variant variant) {}
 
   /** The default noise level of the upscaled image in stage II (SPEC section 12). */
   public static final int DEFAULT_NOISE_LEVEL = 250;
@@ -113,7 +119,11 @@ public final class Pipeline {
   /** The default guidance of stage II. */
   public static final double DEFAULT_GUIDANCE_UPSCALER = 4.0;
 
-  /** The default timesteps of stage II: 50 steps, 980 down to 0 (diffusers' spacing). */
+  /**
+   * The default timesteps of stage II: 980, 960, ..., 0, the 50 timesteps of diffusers' default
+   * ({@code num_inference_steps = 50}, leading spacing): 50 UNet passes with {@link
+   * Variant#DIFFUSERS}, 49 with {@link Variant#STUDY}.
+   */
   public static final Timesteps UPSCALER_TIMESTEPS = Timesteps.strided(980, 20);
 
   private final Diffusion diffusion;
@@ -136,6 +146,7 @@ public final class Pipeline {
   private final int stage;
   private Tensor lowResolution;
   private int noiseLevel = DEFAULT_NOISE_LEVEL;
+  private Variant variant = Variant.DIFFUSERS;
 
   Pipeline(Diffusion diffusion, Denoiser denoiser, int stage) {
     this.diffusion = diffusion;
@@ -266,9 +277,10 @@ public final class Pipeline {
   }
 
   /**
-   * Sets the classifier-free guidance scale: {@code eps = eps_u + g * (eps_c - eps_u)}. 1 runs the
-   * conditional pass only. Defaults: {@value #DEFAULT_GUIDANCE_MNIST} for the MNIST class model,
-   * {@value #DEFAULT_GUIDANCE_IF} for IF.
+   * Sets the classifier-free guidance scale: {@code eps = eps_u + g * (eps_c - eps_u)}. A scale of
+   * 1 or less runs the conditional pass only, as diffusers does ({@link Variant#STUDY}: only 1).
+   * Defaults: {@value #DEFAULT_GUIDANCE_MNIST} for the MNIST class model, {@value
+   * #DEFAULT_GUIDANCE_IF} for IF.
    *
    * @param scale the scale, {@code >= 0}
    * @return this builder
@@ -353,13 +365,30 @@ public final class Pipeline {
   }
 
   /**
-   * Turns on dynamic thresholding of the clean estimate.
+   * Sets the dynamic thresholding of the clean estimate, in place of what the model's scheduler
+   * config says. Default ({@code null}): the config's thresholding or clipping with {@link
+   * Variant#DIFFUSERS}, none with {@link Variant#STUDY}.
    *
-   * @param settings the ratio and maximum, or {@code null} to turn it off
+   * @param settings the ratio and maximum, or {@code null} for the variant's default
    * @return this builder
    */
   public Pipeline thresholding(DDPMScheduler.Thresholding settings) {
     this.thresholding = settings;
+    return this;
+  }
+
+  /**
+   * Chooses the rules of the loop: {@link Variant#DIFFUSERS} (the default: diffusers' IF pipelines)
+   * or {@link Variant#STUDY} (the study's loop: no final pass at timestep 0, no thresholding).
+   *
+   * @param variant the variant
+   * @return this builder
+   */
+  public Pipeline variant(Variant variant) {
+    if (variant == null) {
+      throw new IllegalArgumentException("variant must not be null");
+    }
+    this.variant = variant;
     return this;
   }
 
@@ -638,7 +667,8 @@ public final class Pipeline {
         progress,
         stage,
         lowResolution,
-        noiseLevel);
+        noiseLevel,
+        variant);
   }
 
   /**
@@ -692,6 +722,7 @@ public final class Pipeline {
     p.progress = request.progress();
     p.lowResolution = request.lowResolution();
     p.noiseLevel = request.noiseLevel();
+    p.variant = request.variant();
     return p;
   }
 

@@ -30,7 +30,8 @@ import java.util.Set;
  * </ul>
  *
  * <p>Output channels 0-2 are the noise estimate, 3-5 the variance values of the learned-range
- * scheduler (cosine schedule, T = 1000). Thread-safe; owns its session.
+ * scheduler (cosine schedule, T = 1000; a scheduler with a fixed variance type ignores them, as
+ * diffusers' IF pipelines do). Thread-safe; owns its session.
  */
 public final class IFUNet implements ImageConditioned {
 
@@ -78,13 +79,9 @@ public final class IFUNet implements ImageConditioned {
 
   private static IFUNet load(
       Path path, boolean two, int size, DDPMScheduler scheduler, SessionSettings settings) {
-    if (scheduler.schedule().kind() != NoiseSchedule.Kind.COSINE
-        || scheduler.varianceType() != DDPMScheduler.VarianceType.LEARNED_RANGE) {
+    if (scheduler.schedule().kind() != NoiseSchedule.Kind.COSINE) {
       throw new IllegalArgumentException(
-          "scheduler must be cosine with learned-range variance for IF, but is: "
-              + scheduler.schedule()
-              + ", "
-              + scheduler.varianceType());
+          "scheduler must have the cosine schedule for IF, but has: " + scheduler.schedule());
     }
     List<TensorSpec> inputs =
         two

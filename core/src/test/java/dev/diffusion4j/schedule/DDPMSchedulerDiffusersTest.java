@@ -96,7 +96,8 @@ class DDPMSchedulerDiffusersTest {
     int prev = c.get("prev_timestep").getAsInt() + offset;
     assertThat(s.needsNoise(t, prev)).isEqualTo(t - offset > 0);
     StepOutput out = s.step(eps, v, t, prev, xt, z);
-    // 1e-6 absolute on unit-scale values; 1e-5 relative on the large batch (x_t up to ~500, x0_hat up to 1.4e5)
+    // 1e-6 absolute on unit-scale values; 1e-5 relative on the large batch (x_t up to ~500, x0_hat
+    // up to 1.4e5)
     double tol = prefix.isEmpty() ? 1e-6 : 1e-5;
     assertClose(out.predOriginalSample(), tensor(c, "pred_original_sample"), tol);
     assertClose(out.prevSample(), tensor(c, "prev_sample"), tol);

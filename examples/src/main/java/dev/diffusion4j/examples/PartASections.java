@@ -2,6 +2,7 @@ package dev.diffusion4j.examples;
 
 import dev.diffusion4j.Condition;
 import dev.diffusion4j.Generation;
+import dev.diffusion4j.Variant;
 import dev.diffusion4j.image.GaussianBlur;
 import dev.diffusion4j.image.Images;
 import dev.diffusion4j.image.ValueRange;
@@ -18,7 +19,9 @@ import picocli.CommandLine.Option;
  * The techniques of part A. Each runs on the class-conditioned MNIST UNet by default (a digit as
  * the condition, the study's settings rescaled from T = 1000 to T = 300: timesteps 300, 290, ...,
  * 0, i_start = 10, noise levels t = 75, 150, 225) or, with {@code --if-models DIR}, on DeepFloyd IF
- * with the study's own prompts and settings.
+ * with the study's own prompts and settings. Every section runs the study's loop ({@link
+ * Variant#STUDY}: no pass at timestep 0, no thresholding), as the study did; the library's default
+ * is diffusers' loop.
  */
 final class PartASections {
 
@@ -193,6 +196,7 @@ final class PartASections {
         all.add(
             s.diffusion
                 .pipeline()
+                .variant(Variant.STUDY)
                 .condition(s.testCondition)
                 .guidance(1)
                 .denoiseOnce(noisy.get(i), s.levels[i]));
@@ -234,6 +238,7 @@ final class PartASections {
       Generation g =
           s.diffusion
               .pipeline()
+              .variant(Variant.STUDY)
               .condition(s.testCondition)
               .guidance(1)
               .timesteps(s.strided)
@@ -253,7 +258,12 @@ final class PartASections {
           caps,
           ctx.out.resolve("iterative_progress.png"));
       Tensor oneStep =
-          s.diffusion.pipeline().condition(s.testCondition).guidance(1).denoiseOnce(xt, t0);
+          s.diffusion
+              .pipeline()
+              .variant(Variant.STUDY)
+              .condition(s.testCondition)
+              .guidance(1)
+              .denoiseOnce(xt, t0);
       Support.writeGrid(
           cat(List.of(s.testImage, xt, g.images(), oneStep, s.baseline.apply(xt))),
           s.range,
@@ -292,6 +302,7 @@ final class PartASections {
       Tensor plain =
           s.diffusion
               .pipeline()
+              .variant(Variant.STUDY)
               .conditions(conds)
               .guidance(1)
               .timesteps(s.strided)
@@ -301,6 +312,7 @@ final class PartASections {
       Tensor cfg =
           s.diffusion
               .pipeline()
+              .variant(Variant.STUDY)
               .conditions(conds)
               .guidance(s.guidance)
               .timesteps(s.strided)
@@ -356,6 +368,7 @@ final class PartASections {
           all.add(
               s.diffusion
                   .pipeline()
+                  .variant(Variant.STUDY)
                   .condition(conds.get(r))
                   .guidance(s.guidance)
                   .timesteps(s.strided)
@@ -416,6 +429,7 @@ final class PartASections {
           all.add(
               s.diffusion
                   .pipeline()
+                  .variant(Variant.STUDY)
                   .condition(c)
                   .guidance(s.guidance)
                   .timesteps(s.strided)
@@ -463,6 +477,7 @@ final class PartASections {
           all.add(
               s.diffusion
                   .pipeline()
+                  .variant(Variant.STUDY)
                   .condition(pair[1])
                   .guidance(s.guidance)
                   .timesteps(s.strided)
@@ -545,6 +560,7 @@ final class PartASections {
           s ->
               s.diffusion
                   .pipeline()
+                  .variant(Variant.STUDY)
                   .label(upright)
                   .anagram(Condition.label(other), View.named(view))
                   .guidance(s.guidance)
@@ -565,6 +581,7 @@ final class PartASections {
         Tensor x =
             s.diffusion
                 .pipeline()
+                .variant(Variant.STUDY)
                 .condition(s.anagrams[k][0])
                 .anagram(s.anagrams[k][1], v)
                 .guidance(s.guidance)
@@ -650,6 +667,7 @@ final class PartASections {
           s ->
               s.diffusion
                   .pipeline()
+                  .variant(Variant.STUDY)
                   .label(low)
                   .hybrid(Condition.label(high))
                   .guidance(s.guidance)
@@ -668,6 +686,7 @@ final class PartASections {
       Tensor x =
           s.diffusion
               .pipeline()
+              .variant(Variant.STUDY)
               .condition(lowC)
               .hybrid(highC)
               .guidance(s.guidance)
@@ -729,10 +748,18 @@ final class PartASections {
       }
       Condition p = Condition.prompt("a photo of a dog");
       Tensor small =
-          s.diffusion.pipeline().condition(p).samples(2).seed(ctx.seed).generate().images();
+          s.diffusion
+              .pipeline()
+              .variant(Variant.STUDY)
+              .condition(p)
+              .samples(2)
+              .seed(ctx.seed)
+              .generate()
+              .images();
       Tensor big =
           s.diffusion
               .upscaler()
+              .variant(Variant.STUDY)
               .condition(p)
               .lowResolution(small)
               .seed(ctx.seed)
@@ -744,6 +771,7 @@ final class PartASections {
       Tensor anagram64 =
           s.diffusion
               .pipeline()
+              .variant(Variant.STUDY)
               .condition(s.anagrams[0][0])
               .anagram(s.anagrams[0][1])
               .seed(ctx.seed)
@@ -752,6 +780,7 @@ final class PartASections {
       Tensor anagram256 =
           s.diffusion
               .upscaler()
+              .variant(Variant.STUDY)
               .condition(s.anagrams[0][0])
               .anagram(s.anagrams[0][1])
               .lowResolution(anagram64)
