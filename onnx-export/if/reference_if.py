@@ -18,7 +18,8 @@ learned range, clip_sample). Writes:
 * ``<out>/reference/if-diffusers.safetensors``: for each run ``<name>`` its output ``<name>`` and the noise it drew,
   in draw order, ``<name>_noise_<i>`` (recorded around diffusers' ``randn_tensor``; the code of the pipelines and
   samplers runs unmodified), plus the input image ``image64``. Runs on the float32 UNets: ``if_cfg`` (IFPipeline,
-  guidance 7, 2 images), ``if_g1`` (guidance 1), ``if_sdedit`` (IFImg2ImgPipeline, strength 0.75), ``sr``
+  guidance 7, 2 images), ``if_g1`` (guidance 1), ``if_sdedit`` (IFImg2ImgPipeline, strength 0.75), ``if_inpaint`` (IFInpaintingPipeline, the
+  study's mask), ``sr``
   (IFSuperResolutionPipeline), ``va_flip``, ``va_rot180``, ``va_three`` (identity, rotate_cw, rotate_ccw),
   ``va_hybrid`` (low_pass + high_pass, reduction "sum"), ``va2_flip`` (sample_stage_2); and ``fp16_<name>`` for some
   of them on the same UNets made to compute what the fp16 export computes (weights, sample, embeddings and output
@@ -106,6 +107,7 @@ class Recorder:
     def __init__(self):
         import diffusers.pipelines.deepfloyd_if.pipeline_if as p1
         import diffusers.pipelines.deepfloyd_if.pipeline_if_img2img as p2
+        import diffusers.pipelines.deepfloyd_if.pipeline_if_inpainting as p4
         import diffusers.pipelines.deepfloyd_if.pipeline_if_superresolution as p3
         import diffusers.schedulers.scheduling_ddpm as s
         import visual_anagrams.samplers as va
@@ -118,7 +120,7 @@ class Recorder:
             self.draws.append(t.detach().clone())
             return t
 
-        for module in (p1, p2, p3, s, va):
+        for module in (p1, p2, p3, p4, s, va):
             module.randn_tensor = recording
 
     def take(self):
@@ -163,7 +165,7 @@ def float16_io(unet):
 
 
 def runs(stage1_dir, stage2_dir, emb, image64, rec, prefix, round_weights):
-    from diffusers import IFImg2ImgPipeline, IFPipeline, IFSuperResolutionPipeline
+    from diffusers import IFImg2ImgPipeline, IFInpaintingPipeline, IFPipeline, IFSuperResolutionPipeline
     from visual_anagrams.views import get_views
 
     samplers = cpu_samplers()
@@ -174,6 +176,9 @@ def runs(stage1_dir, stage2_dir, emb, image64, rec, prefix, round_weights):
         if round_weights:
             float16_io(pipe.unet)
     img2img = IFImg2ImgPipeline(**stage1.components)
+    inpainting = IFInpaintingPipeline(**stage1.components)
+    mask = torch.zeros(1, 1, 64, 64)
+    mask[..., 2:20, 24:42] = 1  # the study's mask: rows 2..19, columns 24..41
     e = lambda p: emb[p][None]
     out = {}
 
@@ -192,6 +197,9 @@ def runs(stage1_dir, stage2_dir, emb, image64, rec, prefix, round_weights):
     keep("if_sdedit", img2img(image=image64, strength=0.75, prompt_embeds=e("a high quality photo"),
                               negative_prompt_embeds=e(""), guidance_scale=7.0, timesteps=STAGE1_TIMESTEPS,
                               generator=gen(3), output_type="pt").images)
+    keep("if_inpaint", inpainting(image=image64, mask_image=mask, strength=1.0, prompt_embeds=e("a high quality photo"),
+                                  negative_prompt_embeds=e(""), guidance_scale=7.0, timesteps=STAGE1_TIMESTEPS,
+                                  generator=gen(10), output_type="pt").images)
 
     def anagram(name, prompts, views, reduction="mean", seed=4):
         pe = torch.cat([e(p) for p in prompts])

@@ -58,8 +58,12 @@ final class DenoisingLoop {
     }
     Tensor original = r.image() == null ? null : r.image().repeatBatch(n);
     Tensor x = noise.next(shape);
-    if (original != null && r.startIndex() > 0) {
+    boolean keepOriginal = r.mask() != null && r.inpainting() == Inpainting.DIFFUSERS;
+    if (original != null && (r.startIndex() > 0 || keepOriginal)) {
       x = scheduler.addNoise(original, x, ts.get(0));
+    }
+    if (keepOriginal) {
+      x = r.mask().composite(x, original);
     }
     if (up != null && diffusers) {
       imageCondition = scheduler.addNoise(up, noise.next(up.shape()), r.noiseLevel());
@@ -78,8 +82,11 @@ final class DenoisingLoop {
       int prev = i + 1 < ts.size() ? ts.get(i + 1) : clean;
       Prediction p = predict(denoiser, encoded, r, x, imageCondition, t);
       Tensor z = scheduler.needsNoise(t, prev) ? noise.next(shape) : null;
+      Tensor before = x;
       x = scheduler.step(p.noise(), p.variance(), t, prev, x, z).prevSample();
-      if (r.mask() != null) {
+      if (keepOriginal) {
+        x = r.mask().composite(x, before);
+      } else if (r.mask() != null) {
         Tensor kept = prev < 0 ? original : scheduler.addNoise(original, noise.next(shape), prev);
         x = r.mask().composite(x, kept);
       }
@@ -129,7 +136,8 @@ final class DenoisingLoop {
             r.stage(),
             null,
             r.noiseLevel(),
-            r.variant());
+            r.variant(),
+            r.inpainting());
     if (r.stage() == 2) {
       throw new IllegalArgumentException("denoiseOnce runs on the base model, not the upscaler");
     }

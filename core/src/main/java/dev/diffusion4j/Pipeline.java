@@ -44,7 +44,8 @@ import java.util.function.Consumer;
  * starting noise {@code [N, C, H, W]}; for the upscaler, then the noise of the upscaled image
  * (before the starting noise with {@link Variant#STUDY}); then per step the scheduler's noise (when
  * {@link DDPMScheduler#needsNoise(int, int)} says so) and, with a mask, the noise that brings the
- * original to the new timestep (none on diffusers' final pass to timestep -1, the clean image).
+ * original to the new timestep (none on diffusers' final pass to timestep -1, the clean image, and
+ * none with {@link Inpainting#DIFFUSERS}).
  *
  * <p>The loop follows diffusers' IF pipelines by default; {@link #variant(Variant)} selects the
  * study's loop instead (see {@link Variant}).
@@ -91,6 +92,7 @@ public final class Pipeline {
    * @param lowResolution the low-resolution images the upscaler conditions on, or {@code null}
    * @param noiseLevel the timestep the upscaled image is noised to
    * @param variant the rules of the loop: diffusers' or the study's
+   * @param inpainting how a mask keeps the region outside it
    */
   public record Request(
       List<Condition> conditions,
@@ -111,7 +113,8 @@ public final class Pipeline {
       int stage,
       Tensor lowResolution,
       int noiseLevel,
-      Variant variant) {}
+      Variant variant,
+      Inpainting inpainting) {}
 
   /** The default noise level of the upscaled image in stage II (SPEC section 12). */
   public static final int DEFAULT_NOISE_LEVEL = 250;
@@ -147,6 +150,7 @@ public final class Pipeline {
   private Tensor lowResolution;
   private int noiseLevel = DEFAULT_NOISE_LEVEL;
   private Variant variant = Variant.DIFFUSERS;
+  private Inpainting inpainting = Inpainting.REPAINT;
 
   Pipeline(Diffusion diffusion, Denoiser denoiser, int stage) {
     this.diffusion = diffusion;
@@ -389,6 +393,21 @@ public final class Pipeline {
       throw new IllegalArgumentException("variant must not be null");
     }
     this.variant = variant;
+    return this;
+  }
+
+  /**
+   * Chooses how a mask keeps the region outside it: {@link Inpainting#REPAINT} (the default, the
+   * study's) or {@link Inpainting#DIFFUSERS} ({@code IFInpaintingPipeline}'s).
+   *
+   * @param inpainting the rule
+   * @return this builder
+   */
+  public Pipeline inpainting(Inpainting inpainting) {
+    if (inpainting == null) {
+      throw new IllegalArgumentException("inpainting must not be null");
+    }
+    this.inpainting = inpainting;
     return this;
   }
 
@@ -668,7 +687,8 @@ public final class Pipeline {
         stage,
         lowResolution,
         noiseLevel,
-        variant);
+        variant,
+        inpainting);
   }
 
   /**
@@ -723,6 +743,7 @@ public final class Pipeline {
     p.lowResolution = request.lowResolution();
     p.noiseLevel = request.noiseLevel();
     p.variant = request.variant();
+    p.inpainting = request.inpainting();
     return p;
   }
 

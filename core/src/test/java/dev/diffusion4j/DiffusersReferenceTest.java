@@ -2,6 +2,7 @@ package dev.diffusion4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.diffusion4j.image.Mask;
 import dev.diffusion4j.model.Device;
 import dev.diffusion4j.model.SessionSettings;
 import dev.diffusion4j.schedule.Timesteps;
@@ -74,6 +75,15 @@ class DiffusersReferenceTest {
                   .guidance(7)
                   .timesteps(STAGE_1)
                   .image(image64, 1); // strength 0.75 of 4 timesteps: from 660
+      case "if_inpaint" ->
+          d ->
+              d.pipeline()
+                  .prompt("a high quality photo")
+                  .guidance(7)
+                  .timesteps(STAGE_1)
+                  .image(image64, 0)
+                  .mask(Mask.rectangle(64, 64, 2, 24, 20, 42))
+                  .inpainting(Inpainting.DIFFUSERS); // IFInpaintingPipeline, strength 1
       case "va_flip" ->
           d ->
               d.pipeline()
@@ -129,23 +139,30 @@ class DiffusersReferenceTest {
     return worst;
   }
 
+  /**
+   * The float32 runs, within 1e-3 except IFInpaintingPipeline's (1e-2, measured 5.7e-3): its kept
+   * region is the clean image from t = 990 on, and the run is four times as sensitive to the UNet's
+   * output as the plain sampling run (a relative change of 1e-6 of every output moves it by 2.5e-4
+   * in torch, against 6e-5 for {@code if_cfg}).
+   */
   @ParameterizedTest(name = "{0} float32")
   @CsvSource({
-    "if_cfg",
-    "if_g1",
-    "if_sdedit",
-    "va_flip",
-    "va_rot180",
-    "va_three",
-    "va_hybrid",
-    "sr",
-    "va2_flip"
+    "if_cfg, 1e-3",
+    "if_g1, 1e-3",
+    "if_sdedit, 1e-3",
+    "if_inpaint, 1e-2",
+    "va_flip, 1e-3",
+    "va_rot180, 1e-3",
+    "va_three, 1e-3",
+    "va_hybrid, 1e-3",
+    "sr, 1e-3",
+    "va2_flip, 1e-3"
   })
-  void float32ExportMatchesDiffusers(String name) {
+  void float32ExportMatchesDiffusers(String name, double tolerance) {
     Tensor out = run(name).apply(fp32).noise(noise(name)).generate().images();
     double diff = maxAbsDiff(out, ref.get(name));
     System.out.printf("diffusers reference %s float32: max |diff| %.3g%n", name, diff);
-    assertThat(diff).as(name).isLessThanOrEqualTo(1e-3);
+    assertThat(diff).as(name).isLessThanOrEqualTo(tolerance);
   }
 
   /**
@@ -160,6 +177,7 @@ class DiffusersReferenceTest {
   @CsvSource({
     "if_cfg, 0.1",
     "if_sdedit, 1e-2",
+    "if_inpaint, 0.1",
     "va_flip, 1e-2",
     "va_three, 1e-2",
     "va_hybrid, 1e-2",
