@@ -298,7 +298,10 @@ public final class Pipeline {
 
   /**
    * Uses {@code count} evenly spaced steps (the full chain when {@code count} is the number of
-   * training steps). Default: every step for MNIST (300), the study's 990..0 stride 30 for IF.
+   * training steps). Default: every step for MNIST (300), the study's 990..0 stride 30 for IF. On
+   * IF this is {@code count + 1} timesteps from 990 to 0, so {@code count + 1} UNet passes with
+   * {@link Variant#DIFFUSERS}; for the list of diffusers' {@code num_inference_steps = n} use
+   * {@code timesteps(Timesteps.leading(1000, n))}.
    *
    * @param count the number of denoising steps, in {@code [1, T]}
    * @return this builder

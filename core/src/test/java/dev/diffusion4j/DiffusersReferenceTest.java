@@ -89,26 +89,26 @@ class DiffusersReferenceTest {
               d.pipeline()
                   .condition(OLD_MAN)
                   .anagram(CAMPFIRE, View.FLIP)
-                  .timesteps(Timesteps.of(666, 333, 0)); // num_inference_steps = 3
+                  .timesteps(Timesteps.leading(1000, 3)); // num_inference_steps = 3
       case "va_rot180" ->
           d ->
               d.pipeline()
                   .condition(DOG)
                   .anagram(HAT, View.ROT180)
-                  .timesteps(Timesteps.of(666, 333, 0));
+                  .timesteps(Timesteps.leading(1000, 3));
       case "va_three" ->
           d ->
               d.pipeline()
                   .condition(OLD_MAN)
                   .anagram(DOG, View.ROT270) // visual_anagrams' rotate_cw
                   .anagram(HAT, View.ROT90) // rotate_ccw
-                  .timesteps(Timesteps.of(666, 333, 0));
+                  .timesteps(Timesteps.leading(1000, 3));
       case "va_hybrid" ->
           d ->
               d.pipeline()
                   .prompt("a lithograph of a skull")
                   .hybrid(Condition.prompt("a lithograph of waterfalls"))
-                  .timesteps(Timesteps.of(666, 333, 0));
+                  .timesteps(Timesteps.leading(1000, 3));
       case "sr" ->
           d ->
               d.upscaler()
@@ -123,7 +123,7 @@ class DiffusersReferenceTest {
                   .condition(OLD_MAN)
                   .anagram(CAMPFIRE, View.FLIP)
                   .guidance(4)
-                  .timesteps(Timesteps.of(500, 0)) // num_inference_steps = 2
+                  .timesteps(Timesteps.leading(1000, 2)) // num_inference_steps = 2
                   .noiseLevel(50)
                   .lowResolution(image64);
       default -> throw new IllegalArgumentException(name);
