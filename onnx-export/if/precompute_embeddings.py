@@ -3,6 +3,11 @@
     pip install "transformers>=4.38" sentencepiece torch
     python onnx-export/if/precompute_embeddings.py --repo DeepFloyd/IF-I-XL-v1.0 --out models/if/embeddings.safetensors
     python onnx-export/if/precompute_embeddings.py --prompts my_prompts.txt --out ...   # one prompt per line
+    python onnx-export/if/precompute_embeddings.py --repo /data/IF-I-XL-v1.0 --out ...  # a local copy, offline
+
+``--repo`` takes a HuggingFace repository or a local folder in its layout (``tokenizer/``, ``text_encoder/``). The
+encoder runs in float16 on a GPU and in float32 on the CPU (torch has no float16 matmul there); the embeddings are
+stored in float16 either way.
 
 Default prompts: the study's 14 (SPEC section 13), the empty prompt included (the unconditional pass needs it).
 Each prompt is tokenized as IF does (padding and truncation to 77, attention mask), encoded, and stored as a float16
@@ -10,6 +15,7 @@ Each prompt is tokenized as IF does (padding and truncation to 77, attention mas
 """
 
 import argparse
+import os
 
 import torch
 
@@ -25,7 +31,7 @@ STUDY_PROMPTS = [
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--repo", default="DeepFloyd/IF-I-XL-v1.0")
+    p.add_argument("--repo", default="DeepFloyd/IF-I-XL-v1.0", help="a HuggingFace repository or a local folder")
     p.add_argument("--prompts", help="a text file, one prompt per line (default: the study's 14)")
     p.add_argument("--out", required=True)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -38,9 +44,12 @@ def main():
             prompts = [line.rstrip("\n") for line in f]
         if "" not in prompts:
             prompts.append("")
-    tokenizer = T5TokenizerFast.from_pretrained(args.repo, subfolder="tokenizer")
-    t5 = T5EncoderModel.from_pretrained(args.repo, subfolder="text_encoder", torch_dtype=torch.float16,
-                                        variant="fp16").to(args.device).eval()
+    local = {"local_files_only": True} if os.path.isdir(args.repo) else {}
+    half = args.device.startswith("cuda")
+    tokenizer = T5TokenizerFast.from_pretrained(args.repo, subfolder="tokenizer", **local)
+    t5 = T5EncoderModel.from_pretrained(args.repo, subfolder="text_encoder",
+                                        torch_dtype=torch.float16 if half else torch.float32,
+                                        **({"variant": "fp16"} if half else {}), **local).to(args.device).eval()
     tensors, meta = {}, {}
     with torch.no_grad():
         for i, prompt in enumerate(prompts):

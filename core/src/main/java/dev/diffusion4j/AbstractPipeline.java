@@ -58,6 +58,8 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
   Consumer<Progress> progress;
   Tensor lowResolution;
   int noiseLevel = Upscaler.DEFAULT_NOISE_LEVEL;
+  Variant variant = Variant.DIFFUSERS;
+  Inpainting inpainting = Inpainting.REPAINT;
 
   AbstractPipeline(Diffusion diffusion, Denoiser denoiser, int stage) {
     this.diffusion = diffusion;
@@ -86,6 +88,8 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     progress = r.progress();
     lowResolution = r.lowResolution();
     noiseLevel = r.noiseLevel();
+    variant = r.variant();
+    inpainting = r.inpainting();
     return self();
   }
 
@@ -170,8 +174,9 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
   }
 
   /**
-   * Sets the classifier-free guidance scale: {@code eps = eps_u + g * (eps_c - eps_u)}. 1 runs the
-   * conditional pass only. The defaults are on {@link Pipeline} and {@link Upscaler}.
+   * Sets the classifier-free guidance scale: {@code eps = eps_u + g * (eps_c - eps_u)}. A scale of
+   * 1 or less runs the conditional pass only, as diffusers does ({@link Variant#STUDY}: only 1).
+   * The defaults are on {@link Pipeline} and {@link Upscaler}.
    *
    * @param scale the scale, {@code >= 0}
    * @return this builder
@@ -185,7 +190,10 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
 
   /**
    * Uses {@code count} evenly spaced steps (the full chain when {@code count} is the number of
-   * training steps), from the model's last timestep (990 for IF's cosine schedule) down to 0.
+   * training steps), from the model's last timestep (990 for IF's cosine schedule) down to 0. On IF
+   * this is {@code count + 1} timesteps from 990 to 0, so {@code count + 1} UNet passes with {@link
+   * Variant#DIFFUSERS}; for the list of diffusers' {@code num_inference_steps = n} use {@code
+   * timesteps(Timesteps.leading(1000, n))}.
    *
    * @param count the number of denoising steps, in {@code [1, T]}
    * @return this builder
@@ -258,13 +266,30 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
   }
 
   /**
-   * Turns on dynamic thresholding of the clean estimate.
+   * Sets the dynamic thresholding of the clean estimate, in place of what the model's scheduler
+   * config says. Default ({@code null}): the config's thresholding or clipping with {@link
+   * Variant#DIFFUSERS}, none with {@link Variant#STUDY}.
    *
-   * @param settings the ratio and maximum, or {@code null} to turn it off
+   * @param settings the ratio and maximum, or {@code null} for the variant's default
    * @return this builder
    */
   public B thresholding(DDPMScheduler.Thresholding settings) {
     this.thresholding = settings;
+    return self();
+  }
+
+  /**
+   * Chooses the rules of the loop: {@link Variant#DIFFUSERS} (the default: diffusers' IF pipelines)
+   * or {@link Variant#STUDY} (the write-up's loop: no final pass at timestep 0, no thresholding).
+   *
+   * @param variant the variant
+   * @return this builder
+   */
+  public B variant(Variant variant) {
+    if (variant == null) {
+      throw new IllegalArgumentException("variant must not be null");
+    }
+    this.variant = variant;
     return self();
   }
 

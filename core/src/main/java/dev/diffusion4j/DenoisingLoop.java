@@ -34,24 +34,40 @@ final class DenoisingLoop {
     // 1. encode the conditions
     Encoded encoded = encode(denoiser, encoder, r);
 
-    // 2. prepare the timesteps
+    // 2. prepare the timesteps: diffusers steps from every entry, the last one to the clean image
+    //    (a pass at t = 0 that returns x0_hat); the study stops at the sample of the last entry
     Timesteps ts = r.timesteps().from(r.startIndex());
+    boolean diffusers = r.variant() == Variant.DIFFUSERS;
+    int clean = scheduler.cleanTimestep();
+    int passes = diffusers && ts.get(ts.size() - 1) > clean ? ts.size() : ts.steps();
 
-    // 3. prepare the image condition of an upscaler (resized, noised to the noise level), then the
-    //    starting sample: pure noise, or the start image noised to ts[0]
+    // 3. prepare the starting sample (pure noise, or the start image noised to ts[0]) and the image
+    //    condition of an upscaler (resized, noised to the noise level); diffusers draws the
+    // starting
+    //    noise first, the study drew the image's first
     NoiseSource noise = r.noiseSource();
-    Tensor imageCondition = null;
+    Tensor up = null;
     if (r.lowResolution() != null) {
-      Tensor up = r.lowResolution().resizeBilinear(s[1], s[2]);
+      up = r.lowResolution().resizeBilinear(s[1], s[2]);
       if (up.dim(0) != n) {
         up = up.repeatBatch(n);
       }
+    }
+    Tensor imageCondition = null;
+    if (up != null && !diffusers) {
       imageCondition = scheduler.addNoise(up, noise.next(up.shape()), r.noiseLevel());
     }
     Tensor original = r.image() == null ? null : r.image().repeatBatch(n);
     Tensor x = noise.next(shape);
-    if (original != null && r.startIndex() > 0) {
+    boolean keepOriginal = r.mask() != null && r.inpainting() == Inpainting.DIFFUSERS;
+    if (original != null && (r.startIndex() > 0 || keepOriginal)) {
       x = scheduler.addNoise(original, x, ts.get(0));
+    }
+    if (keepOriginal) {
+      x = r.mask().composite(x, original);
+    }
+    if (up != null && diffusers) {
+      imageCondition = scheduler.addNoise(up, noise.next(up.shape()), r.noiseLevel());
     }
 
     List<Tensor> captured = new ArrayList<>();
@@ -62,25 +78,29 @@ final class DenoisingLoop {
     }
 
     // 4. the denoising loop
-    for (int i = 0; i < ts.steps(); i++) {
+    for (int i = 0; i < passes; i++) {
       if (Thread.currentThread().isInterrupted()) {
         throw new CancellationException(
-            "the run was cancelled before step " + (i + 1) + " of " + ts.steps());
+            "the run was cancelled before step " + (i + 1) + " of " + passes);
       }
       int t = ts.get(i);
-      int prev = ts.get(i + 1);
+      int prev = i + 1 < ts.size() ? ts.get(i + 1) : clean;
       Prediction p = predict(denoiser, encoded, r, x, imageCondition, t);
-      Tensor z = scheduler.needsNoise(prev) ? noise.next(shape) : null;
+      Tensor z = scheduler.needsNoise(t, prev) ? noise.next(shape) : null;
+      Tensor before = x;
       x = scheduler.step(p.noise(), p.variance(), t, prev, x, z).prevSample();
-      if (r.mask() != null) {
-        x = r.mask().composite(x, scheduler.addNoise(original, noise.next(shape), prev));
+      if (keepOriginal) {
+        x = r.mask().composite(x, before);
+      } else if (r.mask() != null) {
+        Tensor kept = prev < 0 ? original : scheduler.addNoise(original, noise.next(shape), prev);
+        x = r.mask().composite(x, kept);
       }
-      if (r.captureEvery() > 0 && ((i + 1) % r.captureEvery() == 0 || i == ts.steps() - 1)) {
+      if (r.captureEvery() > 0 && ((i + 1) % r.captureEvery() == 0 || i == passes - 1)) {
         captured.add(x);
         capturedAt.add(prev);
       }
       if (r.progress() != null) {
-        r.progress().accept(new Progress(i + 1, ts.steps(), prev));
+        r.progress().accept(new Progress(i + 1, passes, prev));
       }
     }
     return new Generation(x, captured, capturedAt, r, denoiser.valueRange());
@@ -109,8 +129,15 @@ final class DenoisingLoop {
     return scheduler(denoiser, r).predOriginalSample(noisy, p.noise(), t);
   }
 
+  /**
+   * The model's scheduler as its config says (diffusers), or without thresholding and clipping (the
+   * study); an explicit thresholding of the request wins in both.
+   */
   private static DDPMScheduler scheduler(Denoiser denoiser, Request r) {
     DDPMScheduler s = denoiser.scheduler();
+    if (r.variant() == Variant.STUDY) {
+      s = s.withThresholding(null).withClipSample(false, s.clipSampleRange());
+    }
     return r.thresholding() == null ? s : s.withThresholding(r.thresholding());
   }
 
@@ -141,7 +168,9 @@ final class DenoisingLoop {
       views.add(View.IDENTITY);
       conditional.add(encoder.encode(r.hybridCondition()).repeatBatch(n));
     }
-    Tensor unconditional = r.guidance() != 1.0 ? encoder.unconditional().repeatBatch(n) : null;
+    // diffusers' do_classifier_free_guidance is guidance_scale > 1; the study guided unless g = 1
+    boolean cfg = r.variant() == Variant.DIFFUSERS ? r.guidance() > 1.0 : r.guidance() != 1.0;
+    Tensor unconditional = cfg ? encoder.unconditional().repeatBatch(n) : null;
     return new Encoded(views, conditional, unconditional);
   }
 

@@ -184,6 +184,30 @@ public final class Diffusion implements AutoCloseable {
               ? null
               : dev.diffusion4j.model.IFUNet.stageTwo(
                   config.stageTwo(), config.stageTwoScheduler(), settings);
+      if (two != null) {
+        opened.add(two);
+      }
+      int width = one.conditionShape()[1];
+      if (embeddings != null && embeddings.width() > 0 && embeddings.width() != width) {
+        throw new IllegalArgumentException(
+            "IF models folder "
+                + dir
+                + ": the embeddings in "
+                + config.embeddings().getFileName()
+                + " are "
+                + embeddings.width()
+                + " wide, but the stage I UNet takes "
+                + width);
+      }
+      if (two != null && two.conditionShape()[1] != width) {
+        throw new IllegalArgumentException(
+            "IF models folder "
+                + dir
+                + ": the stage II UNet takes embeddings "
+                + two.conditionShape()[1]
+                + " wide, but stage I takes "
+                + width);
+      }
       return new Diffusion(one, two, new dev.diffusion4j.text.PromptEncoder(embeddings, t5));
     } catch (RuntimeException e) {
       for (AutoCloseable c : opened) {

@@ -48,10 +48,15 @@ import java.util.List;
  * (guidance, then the inverse views averaged, or low-pass plus high-pass), take the scheduler step
  * and project the kept region of an inpainting mask.
  *
- * <p>Noise is drawn in this order, which {@link #noise(List)} must follow: the starting noise
- * {@code [N, C, H, W]}; then per step the scheduler's noise (when {@link
- * DDPMScheduler#needsNoise(int)} says so) and, with a mask, the noise that brings the original to
- * the new timestep.
+ * <p>Noise is drawn in this order, which {@link #noise(List)} must follow (diffusers' order): the
+ * starting noise {@code [N, C, H, W]}; for the upscaler, then the noise of the upscaled image
+ * (before the starting noise with {@link Variant#STUDY}); then per step the scheduler's noise (when
+ * {@link DDPMScheduler#needsNoise(int, int)} says so) and, with a mask, the noise that brings the
+ * original to the new timestep (none on diffusers' final pass to timestep -1, the clean image, and
+ * none with {@link Inpainting#DIFFUSERS}).
+ *
+ * <p>The loop follows diffusers' IF pipelines by default; {@link #variant(Variant)} selects the
+ * write-up's loop instead (see {@link Variant}).
  *
  * <p>A builder is not thread-safe; requests are immutable and may run concurrently.
  */
@@ -147,6 +152,21 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
     }
     this.image = dev.diffusion4j.tensor.Finite.requireFinite(image, "image");
     this.startIndex = startIndex;
+    return this;
+  }
+
+  /**
+   * Chooses how a mask keeps the region outside it: {@link Inpainting#REPAINT} (the default, the
+   * write-up's) or {@link Inpainting#DIFFUSERS} ({@code IFInpaintingPipeline}'s).
+   *
+   * @param inpainting the rule
+   * @return this builder
+   */
+  public Pipeline inpainting(Inpainting inpainting) {
+    if (inpainting == null) {
+      throw new IllegalArgumentException("inpainting must not be null");
+    }
+    this.inpainting = inpainting;
     return this;
   }
 

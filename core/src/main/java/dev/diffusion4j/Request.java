@@ -50,6 +50,8 @@ public final class Request {
   private final Consumer<Progress> progress;
   private final Tensor lowResolution;
   private final int noiseLevel;
+  private final Variant variant;
+  private final Inpainting inpainting;
 
   Request(AbstractPipeline<?> b, int samples) {
     this.stage = b.stage;
@@ -70,6 +72,8 @@ public final class Request {
     this.progress = b.progress;
     this.lowResolution = b.lowResolution;
     this.noiseLevel = b.noiseLevel;
+    this.variant = b.variant;
+    this.inpainting = b.inpainting;
   }
 
   /** The settings of {@code r} for one prediction on {@code samples} given samples. */
@@ -92,6 +96,8 @@ public final class Request {
     this.progress = null;
     this.lowResolution = null;
     this.noiseLevel = r.noiseLevel;
+    this.variant = r.variant;
+    this.inpainting = r.inpainting;
   }
 
   Request forSamples(int n) {
@@ -266,6 +272,24 @@ public final class Request {
     return noiseLevel;
   }
 
+  /**
+   * Returns the rules of the loop.
+   *
+   * @return {@link Variant#DIFFUSERS} (diffusers' IF pipelines) or {@link Variant#STUDY}
+   */
+  public Variant variant() {
+    return variant;
+  }
+
+  /**
+   * Returns how a mask keeps the region outside it.
+   *
+   * @return {@link Inpainting#REPAINT} or {@link Inpainting#DIFFUSERS}
+   */
+  public Inpainting inpainting() {
+    return inpainting;
+  }
+
   /** Two requests are equal when every setting is (callbacks and tensors by identity). */
   @Override
   public boolean equals(Object o) {
@@ -287,7 +311,9 @@ public final class Request {
         && captureEvery == r.captureEvery
         && progress == r.progress
         && lowResolution == r.lowResolution
-        && noiseLevel == r.noiseLevel;
+        && noiseLevel == r.noiseLevel
+        && variant == r.variant
+        && inpainting == r.inpainting;
   }
 
   @Override

@@ -35,7 +35,11 @@ public final class Upscaler extends AbstractPipeline<Upscaler> {
   /** The default guidance of stage II: diffusers' setting. */
   public static final double DEFAULT_GUIDANCE = 4.0;
 
-  /** The default timesteps of stage II: 50 steps, 980 down to 0 (diffusers' spacing). */
+  /**
+   * The default timesteps of stage II: 980, 960, ..., 0, the 50 timesteps of diffusers' default
+   * ({@code num_inference_steps = 50}, leading spacing): 50 UNet passes with {@link
+   * Variant#DIFFUSERS}, 49 with {@link Variant#STUDY}.
+   */
   public static final Timesteps DEFAULT_TIMESTEPS = Timesteps.strided(980, 20);
 
   Upscaler(Diffusion diffusion, Denoiser denoiser) {

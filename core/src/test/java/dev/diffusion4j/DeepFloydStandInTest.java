@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every part A technique through the IF path, on random-weight stand-ins with IF's exact ONNX
- * contract, replaying the study's loops that {@code onnx-export/if/make_tiny_if.py} ran in torch
- * with the same explicit noise. Tolerance: 1e-3 (scaled by the magnitude where it exceeds 1).
+ * contract, replaying the study's loops ({@link Variant#STUDY}) that {@code
+ * onnx-export/if/make_tiny_if.py} ran in torch with the same explicit noise. Tolerance: 1e-3
+ * (scaled by the magnitude where it exceeds 1).
  */
 class DeepFloydStandInTest {
 
@@ -66,6 +67,7 @@ class DeepFloydStandInTest {
     Tensor out =
         diffusion
             .pipeline()
+            .variant(Variant.STUDY)
             .prompt("a high quality photo")
             .guidance(7)
             .timesteps(TS)
@@ -81,6 +83,7 @@ class DeepFloydStandInTest {
     Tensor out =
         diffusion
             .pipeline()
+            .variant(Variant.STUDY)
             .prompt("a photo of a dog")
             .guidance(7)
             .timesteps(TS)
@@ -96,6 +99,7 @@ class DeepFloydStandInTest {
     Tensor out =
         diffusion
             .pipeline()
+            .variant(Variant.STUDY)
             .prompt("an oil painting of an old man")
             .anagram(Condition.prompt("an oil painting of people around a campfire"), View.FLIP)
             .guidance(7)
@@ -111,6 +115,7 @@ class DeepFloydStandInTest {
     Tensor out =
         diffusion
             .pipeline()
+            .variant(Variant.STUDY)
             .prompt("a lithograph of a skull")
             .hybrid(Condition.prompt("a lithograph of waterfalls"))
             .guidance(7)
@@ -126,6 +131,7 @@ class DeepFloydStandInTest {
     Tensor out =
         diffusion
             .pipeline()
+            .variant(Variant.STUDY)
             .prompt("a high quality photo")
             .guidance(7)
             .timesteps(TS)
@@ -142,6 +148,7 @@ class DeepFloydStandInTest {
     Tensor out =
         diffusion
             .upscaler()
+            .variant(Variant.STUDY)
             .prompt("a high quality photo")
             .guidance(4)
             .timesteps(Timesteps.of(980, 490, 0))

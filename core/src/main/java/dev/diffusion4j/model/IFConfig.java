@@ -13,12 +13,17 @@ import java.nio.file.Path;
 /**
  * The {@code config.json} of an IF models folder, as {@code onnx-export/if/export_if.py} writes it:
  * the UNet files of each stage and their scheduler settings, the text encoder files and the
- * embeddings file.
+ * embeddings file. Each stage's scheduler carries what its diffusers config says: {@code
+ * variance_type}, {@code clip_sample} and {@code clip_sample_range} (diffusers' defaults, on and
+ * 1.0, where the keys are missing), and {@code thresholding} with {@code
+ * dynamic_thresholding_ratio} and {@code sample_max_value}; a folder without a scheduler section
+ * gets the study's ({@link DDPMScheduler#deepFloydIF()}).
  *
  * @param dir the models folder
  * @param stageOne the stage I UNet file
  * @param stageOneScheduler its scheduler
- * @param stageOneThresholding the thresholding its config asks for, or {@code null}
+ * @param stageOneThresholding the thresholding its config asks for, or {@code null} (also in {@code
+ *     stageOneScheduler})
  * @param stageTwo the stage II UNet file, or {@code null} when the config names none
  * @param stageTwoScheduler its scheduler, or {@code null}
  * @param textEncoder the T5 encoder file, or {@code null}
@@ -222,13 +227,19 @@ public record IFConfig(
           file + ": beta_schedule must be squaredcos_cap_v2 for IF, but is: " + schedule);
     }
     String variance = string(s, "variance_type", "learned_range", file);
-    if (!variance.equals("learned_range")) {
-      throw new IllegalArgumentException(
-          file + ": variance_type must be learned_range for IF, but is: " + variance);
+    DDPMScheduler.VarianceType varianceType;
+    try {
+      varianceType = DDPMScheduler.VarianceType.fromDiffusers(variance);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }
     int t = integer(s, "num_train_timesteps", 1000, 2, 100_000, file);
-    return new DDPMScheduler(
-        NoiseSchedule.cosine(t), DDPMScheduler.VarianceType.LEARNED_RANGE, null, true);
+    // diffusers' defaults where a key is missing: clip_sample true, clip_sample_range 1.0
+    boolean clip = !s.has("clip_sample") || bool(s, "clip_sample", file);
+    double range =
+        number(s, "clip_sample_range", DDPMScheduler.DEFAULT_CLIP_SAMPLE_RANGE, 0, 1e6, file);
+    return new DDPMScheduler(NoiseSchedule.cosine(t), varianceType, thresholding(s, file), true)
+        .withClipSample(clip, range);
   }
 
   private static DDPMScheduler.Thresholding thresholding(JsonObject s, Path file) {

@@ -23,14 +23,18 @@ import java.util.Set;
  *
  * <ul>
  *   <li>stage I: {@code sample} [B, 3, 64, 64], {@code timestep} [B] (int64, float32 or float16),
- *       {@code encoder_hidden_states} [B, 77, 4096] -> {@code noise_pred} [B, 6, 64, 64];
+ *       {@code encoder_hidden_states} [B, 77, W] -> {@code noise_pred} [B, 6, 64, 64];
  *   <li>stage II: {@code sample} [B, 6, 256, 256] (x_t and the noised upscaled image), {@code
- *       timestep} [B], {@code encoder_hidden_states} [B, 77, 4096], {@code class_labels} [B] (the
+ *       timestep} [B], {@code encoder_hidden_states} [B, 77, W], {@code class_labels} [B] (the
  *       noise level; int64 or float) -> {@code noise_pred} [B, 6, 256, 256].
  * </ul>
  *
+ * <p>The embedding width {@code W} is read from the model (4096, T5 v1.1 XXL's, for IF's UNets;
+ * less for small test models); it must be a fixed dimension of the graph.
+ *
  * <p>Output channels 0-2 are the noise estimate, 3-5 the variance values of the learned-range
- * scheduler (cosine schedule, T = 1000). Thread-safe; owns its session.
+ * scheduler (cosine schedule, T = 1000; a scheduler with a fixed variance type ignores them, as
+ * diffusers' IF pipelines do). Thread-safe; owns its session.
  */
 public final class IFUNet implements ImageConditioned {
 
@@ -42,12 +46,23 @@ public final class IFUNet implements ImageConditioned {
   private final boolean stageTwo;
   private final int size;
   private final DDPMScheduler scheduler;
+  private final int width;
 
   private IFUNet(OnnxModel model, boolean stageTwo, int size, DDPMScheduler scheduler) {
     this.model = model;
     this.stageTwo = stageTwo;
     this.size = size;
     this.scheduler = scheduler;
+    long w = model.inputShape("encoder_hidden_states")[2];
+    if (w <= 0) {
+      model.close();
+      throw new IllegalArgumentException(
+          "model file "
+              + model.path()
+              + ": encoder_hidden_states must have a fixed embedding width (its last dimension),"
+              + " but it is symbolic");
+    }
+    this.width = (int) w;
   }
 
   /**
@@ -78,25 +93,21 @@ public final class IFUNet implements ImageConditioned {
 
   private static IFUNet load(
       Path path, boolean two, int size, DDPMScheduler scheduler, SessionSettings settings) {
-    if (scheduler.schedule().kind() != NoiseSchedule.Kind.COSINE
-        || scheduler.varianceType() != DDPMScheduler.VarianceType.LEARNED_RANGE) {
+    if (scheduler.schedule().kind() != NoiseSchedule.Kind.COSINE) {
       throw new IllegalArgumentException(
-          "scheduler must be cosine with learned-range variance for IF, but is: "
-              + scheduler.schedule()
-              + ", "
-              + scheduler.varianceType());
+          "scheduler must have the cosine schedule for IF, but has: " + scheduler.schedule());
     }
     List<TensorSpec> inputs =
         two
             ? List.of(
                 TensorSpec.of("sample", FLOATS, -1, 6, size, size),
                 TensorSpec.of("timestep", TIMES, -1),
-                TensorSpec.of("encoder_hidden_states", FLOATS, -1, 77, 4096),
+                TensorSpec.of("encoder_hidden_states", FLOATS, -1, 77, -1),
                 TensorSpec.of("class_labels", TIMES, -1))
             : List.of(
                 TensorSpec.of("sample", FLOATS, -1, 3, size, size),
                 TensorSpec.of("timestep", TIMES, -1),
-                TensorSpec.of("encoder_hidden_states", FLOATS, -1, 77, 4096));
+                TensorSpec.of("encoder_hidden_states", FLOATS, -1, 77, -1));
     List<TensorSpec> outputs = List.of(TensorSpec.of("noise_pred", FLOATS, -1, 6, size, size));
     return new IFUNet(new OnnxModel(path, settings, inputs, outputs), two, size, scheduler);
   }
@@ -117,7 +128,7 @@ public final class IFUNet implements ImageConditioned {
 
   @Override
   public int[] conditionShape() {
-    return new int[] {77, 4096};
+    return new int[] {77, width};
   }
 
   @Override
@@ -182,11 +193,13 @@ public final class IFUNet implements ImageConditioned {
         || condition.rank() != 3
         || condition.dim(0) != b
         || condition.dim(1) != 77
-        || condition.dim(2) != 4096) {
+        || condition.dim(2) != width) {
       throw new IllegalArgumentException(
           "condition must have shape ["
               + b
-              + ", 77, 4096], but is: "
+              + ", 77, "
+              + width
+              + "], but is: "
               + (condition == null ? "null" : Arrays.toString(condition.shape())));
     }
     String step = OnnxModel.step(timesteps);
@@ -203,7 +216,7 @@ public final class IFUNet implements ImageConditioned {
           "encoder_hidden_states",
           Floats.create(
               condition.data(),
-              new long[] {b, 77, 4096},
+              new long[] {b, 77, width},
               model.inputType("encoder_hidden_states")));
       if (stageTwo) {
         int[] levels = new int[b];

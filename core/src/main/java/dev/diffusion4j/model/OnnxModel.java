@@ -235,6 +235,16 @@ public class OnnxModel implements AutoCloseable {
   }
 
   /**
+   * Returns the shape of an input as the model declares it, -1 for a symbolic dimension.
+   *
+   * @param name the input name
+   * @return a copy of its dimensions
+   */
+  public long[] inputShape(String name) {
+    return inputs.get(name).getShape();
+  }
+
+  /**
    * Runs the session and copies one float output out of it; every native value is closed before
    * this method returns.
    *

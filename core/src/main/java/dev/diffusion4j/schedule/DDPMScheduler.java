@@ -5,21 +5,29 @@ import java.util.Arrays;
 
 /**
  * The DDPM reverse step of Ho et al. (2020), "Denoising Diffusion Probabilistic Models", over any
- * strictly descending pair of timesteps, as diffusers' {@code DDPMScheduler} computes it.
+ * strictly descending pair of timesteps, as diffusers' {@code DDPMScheduler} (v0.27.2, {@code
+ * schedulers/scheduling_ddpm.py}) computes it, in the same float32 operations and order.
  *
- * <p>Two variance types are supported:
+ * <p>Settings, with diffusers' names and defaults:
  *
  * <ul>
- *   <li>{@link VarianceType#FIXED_LARGE}: the noise added is {@code sqrt(beta) * z} (part B's
- *       sampler, {@code beta = 1 - abar_t / abar_t'}).
- *   <li>{@link VarianceType#LEARNED_RANGE}: the model returns a value {@code v} in [-1, 1] per
- *       element that interpolates the log variance between {@code log(beta)} and the posterior log
- *       variance (Nichol and Dhariwal 2021), as DeepFloyd IF does.
+ *   <li>{@code variance_type} ({@link VarianceType}): {@code fixed_small} (diffusers' default, the
+ *       posterior variance), {@code fixed_large} ({@code beta_t}, part B's sampler), {@code
+ *       learned} (the model's output is the variance) and {@code learned_range} (Nichol and
+ *       Dhariwal 2021: the model's value {@code v} in [-1, 1] interpolates the log variance between
+ *       the posterior variance and {@code beta_t}, as DeepFloyd IF does).
+ *   <li>{@code clip_sample} and {@code clip_sample_range}: clamp {@code x0_hat} to {@code [-range,
+ *       range]} (diffusers' default: on, 1.0; off in this class unless asked for, see {@link
+ *       #withClipSample(boolean, double)}); ignored when thresholding is on.
+ *   <li>{@code thresholding}, {@code dynamic_thresholding_ratio} and {@code sample_max_value}
+ *       (Saharia et al. 2022, Imagen): per sample, {@code s = clamp(quantile(|x0_hat|, ratio), 1,
+ *       sampleMaxValue)}, then {@code x0_hat = clamp(x0_hat, -s, s) / s}. Off by default.
  * </ul>
  *
- * <p>Optional dynamic thresholding of the clean estimate (Saharia et al. 2022, Imagen): per sample,
- * {@code s = clamp(quantile(|x0_hat|, ratio), 1, sampleMaxValue)}, then {@code x0_hat =
- * clamp(x0_hat, -s, s) / s}. Off by default.
+ * <p>A step may end at timestep -1 (diffusers' last step, from {@code t = 0}): there {@code abar_t'
+ * = 1}, no noise is added, and the step returns the (clipped or thresholded) {@code x0_hat}. Part
+ * B's linear schedule has its clean image at timestep 0 instead ({@link NoiseSchedule#linear}, part
+ * B's {@code t} is diffusers' {@code t - 1}), so there the last step ends at 0.
  *
  * <p>The loop that {@link dev.diffusion4j.Pipeline} runs, written out by hand with the MNIST
  * sampler (the pipeline adds guidance, views and masks around the same two calls):
@@ -41,19 +49,60 @@ import java.util.Arrays;
  */
 public final class DDPMScheduler {
 
-  /** How the variance of the reverse step is chosen. */
+  /** How the variance of the reverse step is chosen (diffusers' {@code variance_type}). */
   public enum VarianceType {
-    /** {@code sigma = sqrt(beta)}. */
+    /**
+     * {@code fixed_small}, diffusers' default: the posterior variance {@code max((1 - abar_t') / (1
+     * - abar_t) * beta_t, 1e-20)}.
+     */
+    FIXED_SMALL,
+    /** {@code fixed_large}: {@code sigma = sqrt(beta_t)} (part B's sampler). */
     FIXED_LARGE,
-    /** Interpolated in log space between {@code beta} and the posterior variance by the model. */
-    LEARNED_RANGE
+    /** {@code learned}: the model's variance output is the variance itself. */
+    LEARNED,
+    /**
+     * {@code learned_range}: the model's value {@code v} in [-1, 1] interpolates the log variance
+     * between the posterior variance ({@code v = -1}) and {@code beta_t} ({@code v = 1}).
+     */
+    LEARNED_RANGE;
+
+    /**
+     * Tells whether the step reads the model's variance output.
+     *
+     * @return whether {@code varianceValues} are needed
+     */
+    public boolean learned() {
+      return this == LEARNED || this == LEARNED_RANGE;
+    }
+
+    /**
+     * Returns the type of a diffusers {@code variance_type} string.
+     *
+     * @param name {@code fixed_small}, {@code fixed_large}, {@code learned} or {@code
+     *     learned_range}
+     * @return the type
+     * @throws IllegalArgumentException for another name, listing the valid ones
+     */
+    public static VarianceType fromDiffusers(String name) {
+      for (VarianceType v : values()) {
+        if (v.name().toLowerCase(java.util.Locale.ROOT).equals(name)) {
+          return v;
+        }
+      }
+      throw new IllegalArgumentException(
+          "unknown variance_type '"
+              + name
+              + "'; supported: [fixed_small, fixed_large, learned, learned_range]");
+    }
   }
 
   /**
    * Dynamic thresholding settings.
    *
-   * @param ratio the quantile of {@code |x0_hat|} per sample, in (0, 1]; IF uses 0.95
+   * @param ratio the quantile of {@code |x0_hat|} per sample, in (0, 1]; IF uses 0.95 (diffusers'
+   *     {@code dynamic_thresholding_ratio}, default 0.995)
    * @param sampleMaxValue the upper clamp of the threshold, at least 1; IF stage I uses 1.5
+   *     (diffusers' {@code sample_max_value}, default 1.0)
    */
   public record Thresholding(double ratio, double sampleMaxValue) {
     /**
@@ -76,55 +125,94 @@ public final class DDPMScheduler {
    * The result of one step.
    *
    * @param prevSample the sample at the previous (less noisy) timestep, {@code x_t'}
-   * @param predOriginalSample the clean estimate {@code x0_hat} used for it (after thresholding)
+   * @param predOriginalSample the clean estimate {@code x0_hat} used for it (after clipping or
+   *     thresholding)
    */
   public record StepOutput(Tensor prevSample, Tensor predOriginalSample) {}
 
+  /** diffusers' default {@code clip_sample_range}. */
+  public static final double DEFAULT_CLIP_SAMPLE_RANGE = 1.0;
+
   private final NoiseSchedule schedule;
   private final VarianceType varianceType;
+  private final boolean clipSample;
+  private final double clipSampleRange;
   private final Thresholding thresholding;
   private final boolean noiseAtFinalStep;
+  private final boolean fullChainBeta;
 
   /**
-   * Creates a scheduler.
+   * Creates a scheduler without clipping.
    *
    * @param schedule the noise schedule
    * @param varianceType how the step variance is chosen
    * @param thresholding dynamic thresholding, or {@code null} for none
-   * @param noiseAtFinalStep whether noise is added on the step that ends at timestep 0 (the
-   *     write-up's IF sampler does; part B's sampler does not, since its timestep 0 is the clean
-   *     image)
+   * @param noiseAtFinalStep whether noise is added on a step that ends at the clean image
+   *     (diffusers does whenever {@code t > 0}; part B's sampler never does)
    */
   public DDPMScheduler(
       NoiseSchedule schedule,
       VarianceType varianceType,
       Thresholding thresholding,
       boolean noiseAtFinalStep) {
+    this(
+        schedule,
+        varianceType,
+        false,
+        DEFAULT_CLIP_SAMPLE_RANGE,
+        thresholding,
+        noiseAtFinalStep,
+        false);
+  }
+
+  private DDPMScheduler(
+      NoiseSchedule schedule,
+      VarianceType varianceType,
+      boolean clipSample,
+      double clipSampleRange,
+      Thresholding thresholding,
+      boolean noiseAtFinalStep,
+      boolean fullChainBeta) {
     if (schedule == null) {
       throw new IllegalArgumentException("schedule must not be null");
     }
     if (varianceType == null) {
       throw new IllegalArgumentException("varianceType must not be null");
     }
+    if (!(clipSampleRange > 0)) {
+      throw new IllegalArgumentException("clipSampleRange must be > 0, but is: " + clipSampleRange);
+    }
     this.schedule = schedule;
     this.varianceType = varianceType;
+    this.clipSample = clipSample;
+    this.clipSampleRange = clipSampleRange;
     this.thresholding = thresholding;
     this.noiseAtFinalStep = noiseAtFinalStep;
+    this.fullChainBeta = fullChainBeta;
   }
 
   /**
    * Part B's sampler: the linear schedule of 300 steps, {@code sqrt(beta)} noise, none on the last
-   * step.
+   * step, no clipping, and on a full-chain step ({@code t' = t - 1}) the schedule's own {@code
+   * beta_t} (part B's formula) where diffusers takes {@code 1 - abar_t / abar_t'}.
    *
    * @return the scheduler
    */
   public static DDPMScheduler mnist() {
-    return new DDPMScheduler(NoiseSchedule.mnist(), VarianceType.FIXED_LARGE, null, false);
+    return new DDPMScheduler(
+        NoiseSchedule.mnist(),
+        VarianceType.FIXED_LARGE,
+        false,
+        DEFAULT_CLIP_SAMPLE_RANGE,
+        null,
+        false,
+        true);
   }
 
   /**
    * The write-up's IF sampler: cosine schedule of 1000 steps, learned-range variance, noise on
-   * every step, no thresholding.
+   * every step, no clipping and no thresholding. The schedulers of an IF models folder come from
+   * its {@code config.json} instead (thresholding and clipping as diffusers' configs say).
    *
    * @return the scheduler
    */
@@ -160,27 +248,110 @@ public final class DDPMScheduler {
   }
 
   /**
+   * Tells whether {@code x0_hat} is clamped to {@code [-clipSampleRange(), clipSampleRange()]}
+   * (when thresholding is off).
+   *
+   * @return diffusers' {@code clip_sample}
+   */
+  public boolean clipSample() {
+    return clipSample;
+  }
+
+  /**
+   * Returns the clamp bound of {@link #clipSample()}.
+   *
+   * @return diffusers' {@code clip_sample_range}
+   */
+  public double clipSampleRange() {
+    return clipSampleRange;
+  }
+
+  /**
    * Returns a copy of this scheduler with other thresholding settings.
    *
    * @param thresholding the settings, or {@code null} for none
    * @return the new scheduler
    */
   public DDPMScheduler withThresholding(Thresholding thresholding) {
-    return new DDPMScheduler(schedule, varianceType, thresholding, noiseAtFinalStep);
+    return new DDPMScheduler(
+        schedule,
+        varianceType,
+        clipSample,
+        clipSampleRange,
+        thresholding,
+        noiseAtFinalStep,
+        fullChainBeta);
   }
 
   /**
-   * Tells whether {@link #step} will use noise for a step that ends at {@code prevTimestep}.
+   * Returns a copy of this scheduler with other clipping settings (diffusers' {@code clip_sample}
+   * and {@code clip_sample_range}).
    *
+   * @param clipSample whether {@code x0_hat} is clamped when thresholding is off
+   * @param clipSampleRange the bound, {@code > 0}
+   * @return the new scheduler
+   */
+  public DDPMScheduler withClipSample(boolean clipSample, double clipSampleRange) {
+    return new DDPMScheduler(
+        schedule,
+        varianceType,
+        clipSample,
+        clipSampleRange,
+        thresholding,
+        noiseAtFinalStep,
+        fullChainBeta);
+  }
+
+  /**
+   * Returns a copy of this scheduler with another variance type.
+   *
+   * @param varianceType the variance type
+   * @return the new scheduler
+   */
+  public DDPMScheduler withVarianceType(VarianceType varianceType) {
+    return new DDPMScheduler(
+        schedule,
+        varianceType,
+        clipSample,
+        clipSampleRange,
+        thresholding,
+        noiseAtFinalStep,
+        fullChainBeta);
+  }
+
+  /**
+   * Returns the timestep of the clean image, where a run's last step ends: -1 for a schedule
+   * indexed from its first noisy step (IF's cosine; diffusers' {@code alphas_cumprod[-1]} is 1), 0
+   * for part B's linear schedule, whose timestep 0 is the clean image.
+   *
+   * @return -1 or 0
+   */
+  public int cleanTimestep() {
+    return schedule.kind() == NoiseSchedule.Kind.LINEAR ? 0 : -1;
+  }
+
+  /**
+   * Tells whether {@link #step} will use noise for a step from {@code timestep} to {@code
+   * prevTimestep}: as diffusers, when {@code timestep} is not the first noisy timestep of the
+   * schedule ({@code t > 0}, part B's {@code t > 1}), and for part B's sampler only when the step
+   * does not end at the clean image.
+   *
+   * @param timestep the timestep the step starts at
    * @param prevTimestep the timestep the step ends at
    * @return whether the caller must pass a noise tensor
    */
-  public boolean needsNoise(int prevTimestep) {
-    return prevTimestep > 0 || noiseAtFinalStep;
+  public boolean needsNoise(int timestep, int prevTimestep) {
+    int clean = cleanTimestep();
+    return timestep > clean + 1 && (noiseAtFinalStep || prevTimestep > clean);
+  }
+
+  private float alphaProd(int timestep) {
+    return timestep < 0 ? 1f : schedule.alphaCumprod(timestep);
   }
 
   /**
-   * The forward process: {@code x_t = sqrt(abar_t) * x0 + sqrt(1 - abar_t) * eps}.
+   * The forward process: {@code x_t = sqrt(abar_t) * x0 + sqrt(1 - abar_t) * eps}, as diffusers'
+   * {@code add_noise}.
    *
    * @param originalSamples clean images {@code x0}. Not modified.
    * @param noise {@code eps}, the same shape. Not modified.
@@ -190,35 +361,43 @@ public final class DDPMScheduler {
   public Tensor addNoise(Tensor originalSamples, Tensor noise, int timestep) {
     originalSamples.requireSameShape(noise, "noise");
     float abar = schedule.alphaCumprod(timestep);
-    return originalSamples.axpby((float) Math.sqrt(abar), noise, (float) Math.sqrt(1 - abar));
+    return originalSamples.axpby((float) Math.sqrt(abar), noise, (float) Math.sqrt(1f - abar));
   }
 
   /**
-   * The one-step clean estimate: {@code x0_hat = (x_t - sqrt(1 - abar_t) * eps) / sqrt(abar_t)}.
+   * The one-step clean estimate: {@code x0_hat = (x_t - sqrt(1 - abar_t) * eps) / sqrt(abar_t)}, in
+   * float32 in this order (diffusers' formula 15 of Ho et al.).
    *
    * @param sample {@code x_t}. Not modified.
    * @param noisePred the noise estimate {@code eps}, the same shape. Not modified.
    * @param timestep {@code t}
-   * @return {@code x0_hat}, not thresholded
+   * @return {@code x0_hat}, neither clipped nor thresholded
    */
   public Tensor predOriginalSample(Tensor sample, Tensor noisePred, int timestep) {
     sample.requireSameShape(noisePred, "noisePred");
-    float abar = schedule.alphaCumprod(timestep);
-    float inv = (float) (1.0 / Math.sqrt(abar));
-    return sample.axpby(inv, noisePred, (float) (-Math.sqrt(1 - abar) * inv));
+    float alphaProdT = schedule.alphaCumprod(timestep);
+    float sqrtBetaProdT = (float) Math.sqrt(1f - alphaProdT);
+    float sqrtAlphaProdT = (float) Math.sqrt(alphaProdT);
+    float[] x = sample.data();
+    float[] eps = noisePred.data();
+    float[] out = new float[x.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (x[i] - sqrtBetaProdT * eps[i]) / sqrtAlphaProdT;
+    }
+    return Tensor.wrap(out, sample.shape());
   }
 
   /**
-   * One reverse step from {@code timestep} to {@code prevTimestep}.
+   * One reverse step from {@code timestep} to {@code prevTimestep}, diffusers' {@code step}.
    *
    * @param noisePred the noise estimate {@code eps} for {@code sample}. Not modified.
-   * @param varianceValues the model's variance values {@code v} in [-1, 1] (same shape) for {@link
-   *     VarianceType#LEARNED_RANGE}; ignored and may be {@code null} for {@link
-   *     VarianceType#FIXED_LARGE}. Not modified.
+   * @param varianceValues the model's variance output (same shape) for {@link VarianceType#LEARNED}
+   *     and {@link VarianceType#LEARNED_RANGE}; ignored and may be {@code null} for the fixed
+   *     types. Not modified.
    * @param timestep {@code t}
-   * @param prevTimestep {@code t'}, smaller than {@code t}
+   * @param prevTimestep {@code t'}, smaller than {@code t} and at least {@link #cleanTimestep()}
    * @param sample {@code x_t}. Not modified.
-   * @param noise {@code z ~ N(0, I)} of the same shape when {@link #needsNoise(int)} says so,
+   * @param noise {@code z ~ N(0, I)} of the same shape when {@link #needsNoise(int, int)} says so,
    *     otherwise ignored (may be {@code null}). Not modified.
    * @return {@code x_t'} and the clean estimate used for it
    */
@@ -230,57 +409,61 @@ public final class DDPMScheduler {
       Tensor sample,
       Tensor noise) {
     schedule.checkTimestep("timestep", timestep);
-    schedule.checkTimestep("prevTimestep", prevTimestep);
+    if (prevTimestep != cleanTimestep()) {
+      schedule.checkTimestep("prevTimestep", prevTimestep);
+    }
     if (prevTimestep >= timestep) {
       throw new IllegalArgumentException(
           "prevTimestep must be < timestep (" + timestep + "), but is: " + prevTimestep);
     }
     sample.requireSameShape(noisePred, "noisePred");
-    boolean learned = varianceType == VarianceType.LEARNED_RANGE;
-    if (learned) {
+    boolean learned = varianceType.learned();
+    boolean addNoise = needsNoise(timestep, prevTimestep);
+    if (learned && addNoise) {
       if (varianceValues == null) {
         throw new IllegalArgumentException(
-            "varianceValues must not be null for VarianceType.LEARNED_RANGE");
+            "varianceValues must not be null for VarianceType." + varianceType);
       }
       sample.requireSameShape(varianceValues, "varianceValues");
     }
-    boolean addNoise = needsNoise(prevTimestep);
     if (addNoise) {
       if (noise == null) {
         throw new IllegalArgumentException(
-            "noise must not be null for a step ending at prevTimestep " + prevTimestep);
+            "noise must not be null for a step from timestep " + timestep + " to " + prevTimestep);
       }
       sample.requireSameShape(noise, "noise");
     }
 
-    // 1. compute alphas, betas: alpha = abar_t / abar_t', beta = 1 - alpha; on the full chain
-    //    (t' = t - 1) the schedule's own beta_t, which the ratio of two float32 products near 1
-    //    would only approximate
-    double alphaProdT = schedule.alphaCumprod(timestep);
-    double alphaProdTPrev = schedule.alphaCumprod(prevTimestep);
-    double betaProdT = 1 - alphaProdT;
-    double betaProdTPrev = 1 - alphaProdTPrev;
-    double currentAlphaT;
-    double currentBetaT;
-    if (prevTimestep == timestep - 1) {
+    // 1. compute alphas, betas (float32): alpha_t = abar_t / abar_t', beta_t = 1 - alpha_t, with
+    //    abar_{-1} = 1; part B's sampler takes the schedule's own beta_t on the full chain
+    float alphaProdT = alphaProd(timestep);
+    float alphaProdTPrev = alphaProd(prevTimestep);
+    float betaProdT = 1f - alphaProdT;
+    float betaProdTPrev = 1f - alphaProdTPrev;
+    float currentAlphaT;
+    float currentBetaT;
+    if (fullChainBeta && prevTimestep == timestep - 1) {
       currentBetaT = schedule.beta(timestep);
-      currentAlphaT = 1 - currentBetaT;
+      currentAlphaT = 1f - currentBetaT;
     } else {
       currentAlphaT = alphaProdT / alphaProdTPrev;
-      currentBetaT = 1 - currentAlphaT;
+      currentBetaT = 1f - currentAlphaT;
     }
 
     // 2. predicted original sample: x0_hat = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t)
     Tensor predOriginalSample = predOriginalSample(sample, noisePred, timestep);
 
-    // 3. optional dynamic thresholding of x0_hat
+    // 3. clip or threshold x0_hat
     if (thresholding != null) {
       predOriginalSample = threshold(predOriginalSample, thresholding);
+    } else if (clipSample) {
+      predOriginalSample =
+          predOriginalSample.clamp((float) -clipSampleRange, (float) clipSampleRange);
     }
 
     // 4. coefficients of x0_hat and x_t in the posterior mean (formula 7 of Ho et al.)
-    float predOriginalSampleCoeff = (float) (Math.sqrt(alphaProdTPrev) * currentBetaT / betaProdT);
-    float currentSampleCoeff = (float) (Math.sqrt(currentAlphaT) * betaProdTPrev / betaProdT);
+    float predOriginalSampleCoeff = (float) Math.sqrt(alphaProdTPrev) * currentBetaT / betaProdT;
+    float currentSampleCoeff = (float) Math.sqrt(currentAlphaT) * betaProdTPrev / betaProdT;
 
     // 5. posterior mean
     float[] x0 = predOriginalSample.data();
@@ -293,32 +476,44 @@ public final class DDPMScheduler {
     // 6. add noise: sigma * z, sigma from the variance type
     if (addNoise) {
       float[] z = noise.data();
-      if (learned) {
-        // var = max((1 - abar_t') / (1 - abar_t) * beta, 1e-20);
-        // logvar = frac * log(beta) + (1 - frac) * log(var), frac = (v + 1) / 2
-        double variance = Math.max(betaProdTPrev / betaProdT * currentBetaT, 1e-20);
-        float minLog = (float) Math.log(variance);
-        float maxLog = (float) Math.log(currentBetaT);
-        float[] v = varianceValues.data();
-        for (int i = 0; i < out.length; i++) {
-          float frac = (v[i] + 1) / 2;
-          float logVariance = frac * maxLog + (1 - frac) * minLog;
-          out[i] += (float) Math.exp(0.5f * logVariance) * z[i];
+      // the posterior variance (formulas 6 and 7 of Ho et al.), clamped for its log
+      float variance = Math.max(betaProdTPrev / betaProdT * currentBetaT, 1e-20f);
+      switch (varianceType) {
+        case FIXED_SMALL -> addScaled(out, (float) Math.sqrt(variance), z);
+        case FIXED_LARGE -> addScaled(out, (float) Math.sqrt(currentBetaT), z);
+        case LEARNED -> {
+          float[] v = varianceValues.data();
+          for (int i = 0; i < out.length; i++) {
+            out[i] += (float) Math.sqrt(v[i]) * z[i];
+          }
         }
-      } else {
-        float sigma = (float) Math.sqrt(currentBetaT);
-        for (int i = 0; i < out.length; i++) {
-          out[i] += sigma * z[i];
+        case LEARNED_RANGE -> {
+          // logvar = frac * log(beta_t) + (1 - frac) * log(variance), frac = (v + 1) / 2
+          float minLog = (float) Math.log(variance);
+          float maxLog = (float) Math.log(currentBetaT);
+          float[] v = varianceValues.data();
+          for (int i = 0; i < out.length; i++) {
+            float frac = (v[i] + 1f) / 2f;
+            float logVariance = frac * maxLog + (1f - frac) * minLog;
+            out[i] += (float) Math.exp(0.5f * logVariance) * z[i];
+          }
         }
+        default -> throw new IllegalStateException("unknown variance type: " + varianceType);
       }
     }
     return new StepOutput(Tensor.wrap(out, sample.shape()), predOriginalSample);
   }
 
+  private static void addScaled(float[] out, float sigma, float[] z) {
+    for (int i = 0; i < out.length; i++) {
+      out[i] += sigma * z[i];
+    }
+  }
+
   /**
-   * Dynamic thresholding: per sample, {@code s = clamp(quantile(|x|, ratio), 1, sampleMaxValue)},
-   * then {@code clamp(x, -s, s) / s}. The quantile interpolates linearly, as {@code
-   * torch.quantile}.
+   * Dynamic thresholding, diffusers' {@code _threshold_sample}: per sample, {@code s =
+   * clamp(quantile(|x|, ratio), 1, sampleMaxValue)}, then {@code clamp(x, -s, s) / s}. The quantile
+   * interpolates linearly in float32, as {@code torch.quantile}.
    *
    * @param sample a batch {@code [N, ...]}. Not modified.
    * @param settings the ratio and the upper clamp
@@ -329,18 +524,23 @@ public final class DDPMScheduler {
     int per = sample.size() / n;
     float[] in = sample.data();
     float[] out = new float[in.length];
-    double[] abs = new double[per];
+    float[] abs = new float[per];
+    // torch.quantile: rank = q * (n - 1) in the input's dtype, then lerp between its neighbours
+    float rank = (float) settings.ratio() * (per - 1);
+    int below = (int) Math.floor(rank);
+    int above = (int) Math.ceil(rank);
+    float weight = rank - below;
+    float maxValue = (float) settings.sampleMaxValue();
     for (int b = 0; b < n; b++) {
       int base = b * per;
       for (int i = 0; i < per; i++) {
         abs[i] = Math.abs(in[base + i]);
       }
       Arrays.sort(abs);
-      double pos = settings.ratio() * (per - 1);
-      int lo = (int) Math.floor(pos);
-      int hi = Math.min(lo + 1, per - 1);
-      double q = abs[lo] + (abs[hi] - abs[lo]) * (pos - lo);
-      float s = (float) Math.min(Math.max(q, 1.0), settings.sampleMaxValue());
+      float lo = abs[below];
+      float hi = abs[above];
+      float q = weight < 0.5f ? lo + weight * (hi - lo) : hi - (hi - lo) * (1f - weight);
+      float s = Math.min(Math.max(q, 1f), maxValue);
       for (int i = 0; i < per; i++) {
         out[base + i] = Math.min(s, Math.max(-s, in[base + i])) / s;
       }

@@ -73,6 +73,35 @@ public final class Timesteps {
   }
 
   /**
+   * Returns the list diffusers' {@code DDPMScheduler.set_timesteps(count)} makes with its default
+   * {@code timestep_spacing = "leading"} (IF's): {@code (count - 1 - i) * (T / count)} for {@code i
+   * = 0 .. count - 1}, integer division, ending at 0. With {@code Variant.DIFFUSERS} a run makes
+   * one UNet pass per entry, as diffusers' {@code num_inference_steps = count}: {@code
+   * leading(1000, 100)} is {@code IFPipeline}'s default list (990, 980, ..., 0), {@code
+   * leading(1000, 50)} {@code IFSuperResolutionPipeline}'s (980, 960, ..., 0).
+   *
+   * @param numTrainTimesteps T, at least 2
+   * @param count the number of entries, in {@code [2, T]}
+   * @return the list
+   */
+  public static Timesteps leading(int numTrainTimesteps, int count) {
+    if (numTrainTimesteps < 2) {
+      throw new IllegalArgumentException(
+          "numTrainTimesteps must be >= 2, but is: " + numTrainTimesteps);
+    }
+    if (count < 2 || count > numTrainTimesteps) {
+      throw new IllegalArgumentException(
+          "count must be in [2, " + numTrainTimesteps + "], but is: " + count);
+    }
+    int stepRatio = numTrainTimesteps / count;
+    int[] v = new int[count];
+    for (int i = 0; i < count; i++) {
+      v[i] = (count - 1 - i) * stepRatio;
+    }
+    return new Timesteps(v);
+  }
+
+  /**
    * Returns {@code steps + 1} timesteps from {@code start} down to 0, evenly spaced and rounded to
    * the nearest integer; {@code steps == start} gives every timestep (the full chain).
    *

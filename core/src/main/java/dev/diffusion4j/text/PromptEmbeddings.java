@@ -21,15 +21,17 @@ public final class PromptEmbeddings {
   /** The token count of IF's prompt embeddings. */
   public static final int TOKENS = 77;
 
-  /** The width of T5 v1.1 XXL's hidden states. */
+  /** The width of T5 v1.1 XXL's hidden states, IF's embedding width (a file may hold another). */
   public static final int WIDTH = 4096;
 
   private final Path path;
   private final Map<String, Tensor> byPrompt;
+  private final int width;
 
-  private PromptEmbeddings(Path path, Map<String, Tensor> byPrompt) {
+  private PromptEmbeddings(Path path, Map<String, Tensor> byPrompt, int width) {
     this.path = path;
     this.byPrompt = byPrompt;
+    this.width = width;
   }
 
   /**
@@ -38,11 +40,13 @@ public final class PromptEmbeddings {
    * @param path the .safetensors file
    * @return the embeddings
    * @throws IllegalArgumentException naming the file if it is malformed, if a tensor has no prompt
-   *     in the metadata, or if an embedding is not {@code [77, 4096]} or holds NaN or an infinity
+   *     in the metadata, or if an embedding is not {@code [77, W]} with the same width {@code W}
+   *     ({@value #WIDTH} for IF) for all, or holds NaN or an infinity
    */
   public static PromptEmbeddings read(Path path) {
     Safetensors st = Safetensors.read(path);
     Map<String, Tensor> byPrompt = new LinkedHashMap<>();
+    int width = -1;
     for (var e : st.tensors().entrySet()) {
       String prompt = st.metadata().get(e.getKey());
       if (prompt == null) {
@@ -59,13 +63,15 @@ public final class PromptEmbeddings {
         t = t.reshape(s[1], s[2]);
         s = t.shape();
       }
-      if (s.length != 2 || s[0] != TOKENS || s[1] != WIDTH) {
+      if (s.length != 2 || s[0] != TOKENS || (width > 0 && s[1] != width)) {
         throw new IllegalArgumentException(
             "embeddings file "
                 + path
                 + ": the embedding of \""
                 + prompt
-                + "\" must have shape [77, 4096], but has shape: "
+                + "\" must have shape [77, "
+                + (width > 0 ? width : s.length == 2 ? s[1] : WIDTH)
+                + "], but has shape: "
                 + Arrays.toString(e.getValue().shape()));
       }
       int bad = dev.diffusion4j.tensor.Finite.firstNonFinite(t.data());
@@ -78,9 +84,19 @@ public final class PromptEmbeddings {
                 + "\" must hold finite values only, but holds "
                 + dev.diffusion4j.tensor.Finite.describe(t, bad));
       }
-      byPrompt.put(prompt, t.reshape(1, TOKENS, WIDTH));
+      width = s[1];
+      byPrompt.put(prompt, t.reshape(1, TOKENS, width));
     }
-    return new PromptEmbeddings(path, Collections.unmodifiableMap(byPrompt));
+    return new PromptEmbeddings(path, Collections.unmodifiableMap(byPrompt), width);
+  }
+
+  /**
+   * Returns the embedding width of the file's tensors.
+   *
+   * @return {@code W} of {@code [77, W]} ({@value #WIDTH} for IF), or -1 for an empty file
+   */
+  public int width() {
+    return width;
   }
 
   /**
@@ -106,7 +122,7 @@ public final class PromptEmbeddings {
    * Returns the embedding of a prompt.
    *
    * @param prompt the text, exactly as in the file
-   * @return a {@code [1, 77, 4096]} tensor
+   * @return a {@code [1, 77, W]} tensor
    * @throws IllegalArgumentException listing the prompts the file holds when it has not this one
    */
   public Tensor get(String prompt) {

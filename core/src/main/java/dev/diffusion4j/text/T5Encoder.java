@@ -26,10 +26,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /**
  * Encodes prompts as IF does: the HuggingFace tokenizer (DJL; max length 77, padding and
  * truncation, attention mask) feeding a T5 encoder session ({@code input_ids} int64 [B, 77], {@code
- * attention_mask} int64 [B, 77] -> {@code last_hidden_state} float [B, 77, 4096]). The embeddings
- * of the {@value #CACHE_SIZE} most recently used prompts are cached (least recently used first out;
- * 1.2 MiB each), so a long-running service that sees many distinct prompts keeps a bounded heap. A
- * prompt of more than 77 tokens is truncated with one warning in the log.
+ * attention_mask} int64 [B, 77] -> {@code last_hidden_state} float [B, 77, W], W = 4096 for IF's T5
+ * v1.1 XXL). The embeddings of the {@value #CACHE_SIZE} most recently used prompts are cached
+ * (least recently used first out; 1.2 MiB each), so a long-running service that sees many distinct
+ * prompts keeps a bounded heap. A prompt of more than 77 tokens is truncated with one warning in
+ * the log.
  *
  * <p>The tokenizer file is validated in Java before the native library reads it, and DJL is told to
  * use its bundled CPU native library ({@code RUST_FLAVOR=cpu}) so that a GPU host never tries to
@@ -103,7 +104,7 @@ public final class T5Encoder implements AutoCloseable {
                       Set.of(OnnxJavaType.FLOAT, OnnxJavaType.FLOAT16),
                       -1,
                       PromptEmbeddings.TOKENS,
-                      PromptEmbeddings.WIDTH)));
+                      -1)));
       return new T5Encoder(tok, m);
     } catch (RuntimeException e) {
       tok.close();

@@ -8,6 +8,17 @@ import org.junit.jupiter.api.Test;
 class TimestepsTest {
 
   @Test
+  void leadingIsDiffusersSetTimesteps() {
+    assertThat(Timesteps.leading(1000, 100)).isEqualTo(Timesteps.strided(990, 10));
+    assertThat(Timesteps.leading(1000, 50)).isEqualTo(Timesteps.strided(980, 20));
+    assertThat(Timesteps.leading(1000, 3).toArray()).containsExactly(666, 333, 0);
+    assertThat(Timesteps.leading(300, 7).toArray()).containsExactly(252, 210, 168, 126, 84, 42, 0);
+    assertThatThrownBy(() -> Timesteps.leading(1000, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("count must be in [2, 1000], but is: 1");
+  }
+
+  @Test
   void defaultListIs990DownTo0InStridesOf30() {
     Timesteps ts = Timesteps.IF_DEFAULT;
     assertThat(ts.size()).isEqualTo(34);

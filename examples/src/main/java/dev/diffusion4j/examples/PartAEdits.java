@@ -3,6 +3,7 @@ package dev.diffusion4j.examples;
 import static dev.diffusion4j.examples.PartASections.cat;
 
 import dev.diffusion4j.Condition;
+import dev.diffusion4j.Variant;
 import dev.diffusion4j.examples.PartASections.Technique;
 import dev.diffusion4j.tensor.Tensor;
 import java.util.ArrayList;
@@ -53,6 +54,7 @@ final class PartAEdits {
           all.add(
               s.diffusion
                   .pipeline()
+                  .variant(Variant.STUDY)
                   .condition(conds.get(r))
                   .guidance(s.guidance)
                   .timesteps(s.strided)
@@ -114,6 +116,7 @@ final class PartAEdits {
           all.add(
               s.diffusion
                   .pipeline()
+                  .variant(Variant.STUDY)
                   .condition(c)
                   .guidance(s.guidance)
                   .timesteps(s.strided)
@@ -162,6 +165,7 @@ final class PartAEdits {
           all.add(
               s.diffusion
                   .pipeline()
+                  .variant(Variant.STUDY)
                   .condition(pair[1])
                   .guidance(s.guidance)
                   .timesteps(s.strided)

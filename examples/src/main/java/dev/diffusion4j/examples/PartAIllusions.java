@@ -4,6 +4,7 @@ import static dev.diffusion4j.examples.PartASections.cat;
 
 import dev.diffusion4j.Condition;
 import dev.diffusion4j.ConsoleProgress;
+import dev.diffusion4j.Variant;
 import dev.diffusion4j.examples.PartASections.Technique;
 import dev.diffusion4j.image.GaussianBlur;
 import dev.diffusion4j.image.ValueRange;
@@ -85,6 +86,7 @@ final class PartAIllusions {
           s ->
               s.diffusion
                   .pipeline()
+                  .variant(Variant.STUDY)
                   .label(upright)
                   .anagram(Condition.label(other), View.named(view))
                   .guidance(s.guidance)
@@ -106,6 +108,7 @@ final class PartAIllusions {
         Tensor x =
             s.diffusion
                 .pipeline()
+                .variant(Variant.STUDY)
                 .condition(s.anagrams[k][0])
                 .anagram(s.anagrams[k][1], v)
                 .guidance(s.guidance)
@@ -192,6 +195,7 @@ final class PartAIllusions {
           s ->
               s.diffusion
                   .pipeline()
+                  .variant(Variant.STUDY)
                   .label(low)
                   .hybrid(Condition.label(high))
                   .guidance(s.guidance)
@@ -211,6 +215,7 @@ final class PartAIllusions {
       Tensor x =
           s.diffusion
               .pipeline()
+              .variant(Variant.STUDY)
               .condition(lowC)
               .hybrid(highC)
               .guidance(s.guidance)
@@ -275,6 +280,7 @@ final class PartAIllusions {
       Tensor small =
           s.diffusion
               .pipeline()
+              .variant(Variant.STUDY)
               .condition(p)
               .samples(2)
               .seed(ctx.seed)
@@ -284,6 +290,7 @@ final class PartAIllusions {
       Tensor big =
           s.diffusion
               .upscaler()
+              .variant(Variant.STUDY)
               .condition(p)
               .lowResolution(small)
               .seed(ctx.seed)
@@ -296,6 +303,7 @@ final class PartAIllusions {
       Tensor anagram64 =
           s.diffusion
               .pipeline()
+              .variant(Variant.STUDY)
               .condition(s.anagrams[0][0])
               .anagram(s.anagrams[0][1])
               .seed(ctx.seed)
@@ -305,6 +313,7 @@ final class PartAIllusions {
       Tensor anagram256 =
           s.diffusion
               .upscaler()
+              .variant(Variant.STUDY)
               .condition(s.anagrams[0][0])
               .anagram(s.anagrams[0][1])
               .lowResolution(anagram64)

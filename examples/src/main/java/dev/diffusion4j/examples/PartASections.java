@@ -2,6 +2,7 @@ package dev.diffusion4j.examples;
 
 import dev.diffusion4j.Condition;
 import dev.diffusion4j.Generation;
+import dev.diffusion4j.Variant;
 import dev.diffusion4j.image.Images;
 import dev.diffusion4j.noise.NoiseSource;
 import dev.diffusion4j.tensor.Tensor;
@@ -190,6 +191,7 @@ final class PartASections {
         all.add(
             s.diffusion
                 .pipeline()
+                .variant(Variant.STUDY)
                 .condition(s.testCondition)
                 .guidance(1)
                 .denoiseOnce(noisy.get(i), s.levels[i]));
@@ -231,6 +233,7 @@ final class PartASections {
       Generation g =
           s.diffusion
               .pipeline()
+              .variant(Variant.STUDY)
               .condition(s.testCondition)
               .guidance(1)
               .timesteps(s.strided)
@@ -251,7 +254,12 @@ final class PartASections {
           caps,
           ctx.out.resolve("iterative_progress.png"));
       Tensor oneStep =
-          s.diffusion.pipeline().condition(s.testCondition).guidance(1).denoiseOnce(xt, t0);
+          s.diffusion
+              .pipeline()
+              .variant(Variant.STUDY)
+              .condition(s.testCondition)
+              .guidance(1)
+              .denoiseOnce(xt, t0);
       Support.writeGrid(
           cat(List.of(s.testImage, xt, g.images(), oneStep, s.baseline.apply(xt))),
           s.range,
@@ -290,6 +298,7 @@ final class PartASections {
       Tensor plain =
           s.diffusion
               .pipeline()
+              .variant(Variant.STUDY)
               .conditions(conds)
               .guidance(1)
               .timesteps(s.strided)
@@ -300,6 +309,7 @@ final class PartASections {
       Tensor cfg =
           s.diffusion
               .pipeline()
+              .variant(Variant.STUDY)
               .conditions(conds)
               .guidance(s.guidance)
               .timesteps(s.strided)

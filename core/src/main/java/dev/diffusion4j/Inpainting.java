@@ -1,0 +1,20 @@
+package dev.diffusion4j;
+
+/**
+ * How a run with a mask ({@link Pipeline#mask}) keeps the region outside it. Set with {@link
+ * Pipeline#inpainting(Inpainting)}; the default is {@link #REPAINT}.
+ */
+public enum Inpainting {
+  /**
+   * The study's RePaint projection (SPEC section 8): after every step the kept region is set to the
+   * original image noised to the timestep the sample now stands at (one noise draw per step).
+   */
+  REPAINT,
+  /**
+   * diffusers' {@code IFInpaintingPipeline} (v0.27.2): the starting sample is the original image
+   * outside the mask and the original noised to the first timestep inside it; after every step the
+   * kept region is set back to what it was before the step, so it stays the clean original
+   * throughout (no noise draws beyond the starting noise and the scheduler's).
+   */
+  DIFFUSERS
+}
