@@ -5,6 +5,8 @@ import dev.diffusion4j.image.ValueRange;
 import dev.diffusion4j.model.Denoiser;
 import dev.diffusion4j.tensor.Tensor;
 import java.io.Serializable;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -70,7 +72,8 @@ public final class BatchJob implements Serializable {
           .add("seed", DataTypes.LongType, false)
           .add("path", DataTypes.StringType, false)
           .add("seconds", DataTypes.DoubleType, false)
-          .add("device", DataTypes.StringType, false);
+          .add("device", DataTypes.StringType, false)
+          .add("cpu_seconds", DataTypes.DoubleType, false);
 
   /**
    * The error table's schema: one row per refused request (index null), or per refused image of a
@@ -143,10 +146,21 @@ public final class BatchJob implements Serializable {
    * @param images the number of images written (rows of the manifest)
    * @param errors the number of rows of the error table
    * @param seconds the wall-clock time of the run, from the first check to the last table written
+   * @param imageSeconds the sum of the manifest's {@code seconds}: the time the tasks spent on the
+   *     images, generating, encoding and writing them
+   * @param cpuSeconds the sum of the manifest's {@code cpu_seconds}: the CPU time of the task
+   *     threads on the images (with one intra-op thread, ONNX Runtime runs on the task's thread)
    * @param manifest where the manifest is
    * @param errorTable where the error table is
    */
-  public record Result(long images, long errors, double seconds, String manifest, String errorTable)
+  public record Result(
+      long images,
+      long errors,
+      double seconds,
+      double imageSeconds,
+      double cpuSeconds,
+      String manifest,
+      String errorTable)
       implements Serializable {}
 
   /**
@@ -176,7 +190,8 @@ public final class BatchJob implements Serializable {
    * @param requests the request table ({@link #readRequests} or any data frame with those columns)
    * @return what was done
    * @throws IllegalArgumentException if the table has a column that is not a request column
-   * @throws org.apache.spark.SparkException if a task failed more often than Spark retries it
+   * @throws RuntimeException Spark's {@code SparkException} (thrown unchecked) if a task failed
+   *     more often than Spark retries it
    */
   public Result run(SparkSession spark, Dataset<Row> requests) {
     long start = System.nanoTime();
@@ -244,23 +259,35 @@ public final class BatchJob implements Serializable {
             requestErrors.union(results.filter(r -> !r.isNullAt(6)).map(BatchJob::imageErrorRow)),
             ERROR_SCHEMA);
     errors.write().mode(SaveMode.Overwrite).parquet(folder.resolve(OutputFolder.ERRORS));
-    long written = results.filter(r -> r.isNullAt(6)).count();
-    long failed = spark.read().parquet(folder.resolve(OutputFolder.ERRORS)).count();
+    // counted from the cached rows: reading the tables back would glob their paths ("out[1]")
+    JavaRDD<Row> written = results.filter(r -> r.isNullAt(6));
+    long count = written.count();
+    long failed = requestErrors.count() + results.filter(r -> !r.isNullAt(6)).count();
+    double imageSeconds = count == 0 ? 0 : written.mapToDouble(r -> r.getDouble(4)).sum();
+    double cpuSeconds = count == 0 ? 0 : written.mapToDouble(r -> r.getDouble(8)).sum();
     results.unpersist(false);
     checked.unpersist(false);
     dup.destroy();
     folder.deleteTmp();
     return new Result(
-        written,
+        count,
         failed,
         (System.nanoTime() - start) / 1e9,
+        imageSeconds,
+        cpuSeconds,
         folder.resolve(OutputFolder.MANIFEST),
         folder.resolve(OutputFolder.ERRORS));
   }
 
   private static Row manifestRow(Row r) {
     return RowFactory.create(
-        r.getString(0), r.getInt(1), r.getLong(2), r.getString(3), r.getDouble(4), r.getString(5));
+        r.getString(0),
+        r.getInt(1),
+        r.getLong(2),
+        r.getString(3),
+        r.getDouble(4),
+        r.getString(5),
+        r.getDouble(8));
   }
 
   private static Row imageErrorRow(Row r) {
@@ -362,10 +389,11 @@ public final class BatchJob implements Serializable {
 
   /**
    * Generates the images of one partition, one at a time, as the rows are pulled: {@code
-   * (request_id, index, seed, path, seconds, device, error, request)}, error null for an image
-   * written.
+   * (request_id, index, seed, path, seconds, device, error, request, cpu_seconds)}, error null for
+   * an image written.
    */
   static final class Generate implements Iterator<Row> {
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
     private final Iterator<ImageTask> tasks;
     private final OutputFolder folder;
     private final Fault fault;
@@ -397,6 +425,7 @@ public final class BatchJob implements Serializable {
       BatchRequest r = t.request;
       long seed = ImageSeeds.of(r.seed(), t.index);
       long begin = System.nanoTime();
+      long cpuBegin = CPU.getCurrentThreadCpuTime();
       try {
         Denoiser d = model.diffusion().denoiser();
         Tensor startImage =
@@ -417,10 +446,12 @@ public final class BatchJob implements Serializable {
               }
             });
         double seconds = (System.nanoTime() - begin) / 1e9;
-        return RowFactory.create(r.id(), t.index, seed, path, seconds, model.device(), null, null);
+        double cpuSeconds = (CPU.getCurrentThreadCpuTime() - cpuBegin) / 1e9;
+        return RowFactory.create(
+            r.id(), t.index, seed, path, seconds, model.device(), null, null, cpuSeconds);
       } catch (IllegalArgumentException e) {
         return RowFactory.create(
-            r.id(), t.index, seed, null, 0.0, model.device(), e.getMessage(), r.toString());
+            r.id(), t.index, seed, null, 0.0, model.device(), e.getMessage(), r.toString(), 0.0);
       }
     }
   }

@@ -118,6 +118,7 @@ class DeterminismTest {
 
     assertThat(r1.images()).isEqualTo(9);
     assertThat(r1.errors()).isZero();
+    assertThat(r1.cpuSeconds()).isPositive().isLessThanOrEqualTo(r1.imageSeconds() * 1.05);
     assertThat(r2.images()).isEqualTo(9);
     List<String> expected = imagesUnder(reference);
     assertThat(expected).hasSize(9);
