@@ -221,7 +221,7 @@ public final class BatchJob implements Serializable {
     JavaRDD<Row> requestErrors =
         checked
             .filter(c -> c.request == null || dup.value().contains(c.request.id()))
-            .map(c -> c.errorRow(dup.value()));
+            .map(Checked::errorRow);
     JavaRDD<BatchRequest> good =
         checked
             .filter(c -> c.request != null && !dup.value().contains(c.request.id()))
@@ -313,6 +313,9 @@ public final class BatchJob implements Serializable {
     static Checked of(Row row, ModelSpec spec, OutputFolder folder) {
       String json = row.json();
       String id = rawId(row);
+      // a model that does not load fails the task (and, after Spark's retries, the job): it is
+      // no fault of the request
+      ExecutorDiffusion.Opened model = ExecutorDiffusion.get(spec);
       try {
         if (row.schema().getFieldIndex(CORRUPT_RECORD).isDefined()
             && !row.isNullAt(row.fieldIndex(CORRUPT_RECORD))) {
@@ -320,7 +323,6 @@ public final class BatchJob implements Serializable {
               "malformed record: " + row.getString(row.fieldIndex(CORRUPT_RECORD)));
         }
         BatchRequest request = BatchRequest.of(row);
-        ExecutorDiffusion.Opened model = ExecutorDiffusion.get(spec);
         Denoiser d = model.diffusion().denoiser();
         Tensor startImage =
             request.image() == null
@@ -333,7 +335,7 @@ public final class BatchJob implements Serializable {
       }
     }
 
-    Row errorRow(Set<String> duplicates) {
+    Row errorRow() {
       String message =
           error != null
               ? error

@@ -1,6 +1,7 @@
 package dev.diffusion4j.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -92,6 +93,22 @@ class FaultTest {
     Set<String> paths = manifest.stream().map(r -> r.getString(3)).collect(Collectors.toSet());
     assertThat(manifest).hasSize(8);
     assertThat(paths).containsExactlyInAnyOrderElementsOf(expected);
+  }
+
+  @Test
+  void aModelThatDoesNotLoadFailsTheJobRatherThanEveryRequest() {
+    SparkSession spark = LocalSpark.session();
+    Dataset<Row> requests =
+        spark.createDataFrame(
+            List.of(RowFactory.create("a", "1", "1")),
+            new StructType()
+                .add("id", DataTypes.StringType)
+                .add("label", DataTypes.StringType)
+                .add("seed", DataTypes.StringType));
+    BatchJob job = new BatchJob(ModelSpec.of("no-such-model.onnx"), dir.resolve("out").toString());
+    assertThatThrownBy(() -> job.run(spark, requests))
+        .hasMessageContaining("model not found: no-such-model.onnx")
+        .hasMessageContaining("ship it with --files or --archives");
   }
 
   @Test
