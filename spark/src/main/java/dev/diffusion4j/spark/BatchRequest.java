@@ -223,8 +223,8 @@ public final class BatchRequest implements Serializable {
    *     prompt it does not know, too many steps)
    */
   public Pipeline pipeline(Diffusion diffusion, Tensor startImage) {
-    Pipeline p = diffusion.pipeline();
-    p.condition(label != null ? Condition.label(label) : Condition.prompt(prompt));
+    Pipeline p =
+        label != null ? diffusion.pipeline().label(label) : diffusion.pipeline().prompt(prompt);
     if (guidance != null) {
       p.guidance(guidance);
     }
