@@ -1,0 +1,202 @@
+package dev.diffusion4j.spark;
+
+import dev.diffusion4j.image.Images;
+import dev.diffusion4j.image.ValueRange;
+import dev.diffusion4j.tensor.Tensor;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The job's output folder, on any Hadoop file system ({@code file:}, {@code hdfs:}, {@code s3a:},
+ * ...), and the one way images are written into it.
+ *
+ * <pre>
+ * OUT/images/REQUEST_ID/000000.png   image 0 of a request (the path is a function of id and index)
+ * OUT/manifest/                      Parquet: request_id, index, seed, path, seconds, device
+ * OUT/errors/                        Parquet: request_id, index, message, request
+ * OUT/_tmp/                          images being written; removed when the job ends
+ * </pre>
+ *
+ * <p>An image is written whole to {@code _tmp/} under a name of its task attempt, then renamed to
+ * its final path. A failed attempt leaves at most a file in {@code _tmp/}, never a partial PNG at a
+ * final path, and its retry writes the same bytes to the same path, so nothing is duplicated or
+ * lost. Where the rename is refused because the image is there (HDFS does not replace), the image
+ * already written by an earlier attempt is kept.
+ *
+ * <p>Serializable (the Hadoop configuration travels with it); a copy is used by one task at a time.
+ */
+final class OutputFolder implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  static final String IMAGES = "images";
+  static final String MANIFEST = "manifest";
+  static final String ERRORS = "errors";
+  static final String TMP = "_tmp";
+
+  private final String root;
+  private transient Configuration conf;
+  private transient FileSystem fs;
+
+  OutputFolder(String root, Configuration conf) {
+    if (root == null || root.isBlank()) {
+      throw new IllegalArgumentException("output folder must not be empty, but is: " + root);
+    }
+    this.root = root;
+    this.conf = new Configuration(conf);
+  }
+
+  /** The folder, qualified with its file system's scheme. */
+  String root() {
+    return fileSystem().makeQualified(new Path(root)).toString();
+  }
+
+  /** The path of a table or folder under the root. */
+  String resolve(String child) {
+    return new Path(root(), child).toString();
+  }
+
+  /**
+   * Returns the path of one image, relative to the root (what the manifest records).
+   *
+   * @param requestId a valid path segment
+   * @param index the image's index
+   * @return {@code images/REQUEST_ID/NNNNNN.png}
+   */
+  static String imagePath(String requestId, int index) {
+    return IMAGES + "/" + requestId + "/" + String.format(Locale.ROOT, "%06d.png", index);
+  }
+
+  /**
+   * Writes a file atomically: whole into {@code _tmp/}, then renamed into place.
+   *
+   * @param relative the final path under the root
+   * @param bytes the content
+   * @param attempt names the task attempt, so that concurrent attempts never share a temporary
+   * @param beforeRename run between the write and the rename (fault injection in tests)
+   * @throws UncheckedIOException if the file system fails
+   */
+  void writeAtomically(String relative, byte[] bytes, String attempt, Runnable beforeRename) {
+    FileSystem f = fileSystem();
+    Path target = new Path(root, relative);
+    Path tmp = new Path(new Path(root, TMP), attempt + "/" + relative);
+    try {
+      try (OutputStream out = f.create(tmp, true)) {
+        out.write(bytes);
+      }
+      beforeRename.run();
+      f.mkdirs(target.getParent());
+      if (!f.rename(tmp, target)) {
+        if (!f.exists(target)) {
+          throw new IOException("could not rename " + tmp + " to " + target);
+        }
+        f.delete(tmp, false); // an earlier attempt wrote the same image
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Removes {@code _tmp/} and whatever failed attempts left in it. */
+  void deleteTmp() {
+    try {
+      fileSystem().delete(new Path(root, TMP), true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + new Path(root, TMP), e);
+    }
+  }
+
+  /**
+   * Reads an image from any Hadoop file system (the start image of SDEdit).
+   *
+   * @param location a path or URI
+   * @param channels the model's channels
+   * @param range the model's value range
+   * @return a {@code [1, channels, H, W]} tensor
+   * @throws IllegalArgumentException if the file is missing or not an image
+   */
+  Tensor readImage(String location, int channels, ValueRange range) {
+    Path p = new Path(location);
+    try {
+      FileSystem f = p.getFileSystem(conf());
+      if (!f.exists(p)) {
+        throw new IllegalArgumentException("image not found: " + location);
+      }
+      BufferedImage img;
+      try (InputStream in = f.open(p)) {
+        img = ImageIO.read(new ByteArrayInputStream(in.readAllBytes()));
+      }
+      if (img == null) {
+        throw new IllegalArgumentException("image must be a PNG or JPEG, but is not: " + location);
+      }
+      return Images.fromImage(img, channels, range);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + location, e);
+    }
+  }
+
+  /**
+   * Encodes the first image of a batch as PNG, as {@link Images#write(Tensor, int, ValueRange,
+   * java.nio.file.Path)} writes it.
+   *
+   * @param images {@code [N, C, H, W]}. Not modified.
+   * @param range their value range
+   * @return the PNG file's bytes
+   */
+  static byte[] png(Tensor images, ValueRange range) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try {
+      if (!ImageIO.write(Images.toImage(images, 0, range), "png", bytes)) {
+        throw new IOException("no ImageIO writer for png");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  private Configuration conf() {
+    if (conf == null) {
+      conf = new Configuration();
+    }
+    return conf;
+  }
+
+  private FileSystem fileSystem() {
+    if (fs == null) {
+      try {
+        FileSystem f = new Path(root).getFileSystem(conf());
+        // the local file system writes a .crc file beside every file; the raw one does not
+        fs = f instanceof LocalFileSystem local ? local.getRawFileSystem() : f;
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open the file system of " + root, e);
+      }
+    }
+    return fs;
+  }
+
+  private void writeObject(ObjectOutputStream out) throws IOException {
+    out.defaultWriteObject();
+    conf().write(out);
+  }
+
+  private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+    in.defaultReadObject();
+    conf = new Configuration(false);
+    conf.readFields(in);
+  }
+}

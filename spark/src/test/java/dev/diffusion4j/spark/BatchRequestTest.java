@@ -1,0 +1,130 @@
+package dev.diffusion4j.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+/** Reading a request row, without Spark running: strings as from CSV, numbers as from Parquet. */
+class BatchRequestTest {
+
+  private static Row row(Object... keyValues) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      m.put((String) keyValues[i], keyValues[i + 1]);
+    }
+    StructType schema = new StructType();
+    for (Map.Entry<String, Object> e : m.entrySet()) {
+      schema =
+          schema.add(
+              e.getKey(),
+              e.getValue() instanceof Long
+                  ? DataTypes.LongType
+                  : e.getValue() instanceof Integer
+                      ? DataTypes.IntegerType
+                      : e.getValue() instanceof Double
+                          ? DataTypes.DoubleType
+                          : DataTypes.StringType);
+    }
+    return new GenericRowWithSchema(m.values().toArray(), schema);
+  }
+
+  @Test
+  void readsStringsAndNumbersAlike() {
+    BatchRequest csv = BatchRequest.of(row("id", "a", "label", "7", "seed", "42", "count", "3"));
+    BatchRequest parquet = BatchRequest.of(row("id", "a", "label", 7, "seed", 42L, "count", 3));
+    assertThat(csv.seed()).isEqualTo(42).isEqualTo(parquet.seed());
+    assertThat(csv.count()).isEqualTo(3).isEqualTo(parquet.count());
+    assertThat(csv.technique()).isEqualTo("sample");
+    assertThat(BatchRequest.of(row("id", "b", "label", "1", "seed", "1")).count()).isEqualTo(1);
+  }
+
+  @Test
+  void emptyCellsAreMissingValues() {
+    BatchRequest r =
+        BatchRequest.of(
+            row("id", "a", "label", "7", "prompt", "", "guidance", " ", "seed", "1", "view", ""));
+    assertThat(r.count()).isEqualTo(1);
+  }
+
+  @Test
+  void refusesWhatItCanCheckWithoutTheModel() {
+    assertRefused(row("label", "7", "seed", "1"), "id is required");
+    assertRefused(row("id", "a/b", "label", "7", "seed", "1"), "id must be");
+    assertRefused(row("id", "a", "seed", "1"), "exactly one of label and prompt is required");
+    assertRefused(
+        row("id", "a", "label", "1", "prompt", "x", "seed", "1"),
+        "exactly one of label and prompt is required, but got label 1 and prompt 'x'");
+    assertRefused(row("id", "a", "label", "seven", "seed", "1"), "label must be an integer");
+    assertRefused(row("id", "a", "label", 2.5, "seed", "1"), "label must be an integer");
+    assertRefused(row("id", "a", "label", "7"), "seed is required");
+    assertRefused(row("id", "a", "label", "7", "seed", "1", "count", "0"), "count must be >= 1");
+    assertRefused(
+        row("id", "a", "label", "7", "seed", "1", "sampler", "dpm++"),
+        "sampler must be one of [ddpm], but is: 'dpm++'");
+    assertRefused(
+        row("id", "a", "label", "7", "seed", "1", "guidance", "lots"), "guidance must be a number");
+    assertRefused(
+        row("id", "a", "technique", "anagram", "label", "6", "seed", "1"),
+        "exactly one of other_label and other_prompt is required for anagram");
+    assertRefused(
+        row("id", "a", "label", "6", "other_label", "9", "seed", "1"),
+        "other_label and other_prompt are for anagram and hybrid");
+    assertRefused(
+        row(
+            "id",
+            "a",
+            "technique",
+            "anagram",
+            "label",
+            "6",
+            "other_label",
+            "9",
+            "view",
+            "mirror",
+            "seed",
+            "1"),
+        "view must be one of [flip, rot90, rot180, rot270, negate], but is: 'mirror'");
+    assertRefused(
+        row(
+            "id",
+            "a",
+            "technique",
+            "hybrid",
+            "label",
+            "6",
+            "other_label",
+            "9",
+            "view",
+            "flip",
+            "seed",
+            "1"),
+        "view is for anagram");
+    assertRefused(
+        row("id", "a", "technique", "sdedit", "label", "6", "seed", "1"),
+        "sdedit needs image and start");
+    assertRefused(
+        row("id", "a", "label", "6", "seed", "1", "start", "3"), "image and start are for sdedit");
+  }
+
+  @Test
+  void refusesUnknownColumnsListingTheKnownOnes() {
+    assertThatThrownBy(
+            () -> BatchRequest.checkColumns(row("id", "a", "lable", "7", "seed", "1").schema()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(
+            "the request table has unknown columns [lable]; the columns are: [id,");
+  }
+
+  private static void assertRefused(Row row, String message) {
+    assertThatThrownBy(() -> BatchRequest.of(row))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(message);
+  }
+}
