@@ -59,6 +59,7 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
   Tensor lowResolution;
   int noiseLevel = Upscaler.DEFAULT_NOISE_LEVEL;
   Variant variant = Variant.DIFFUSERS;
+  List<Double> viewWeights;
   Inpainting inpainting = Inpainting.REPAINT;
 
   AbstractPipeline(Diffusion diffusion, Denoiser denoiser, int stage) {
@@ -89,6 +90,7 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     lowResolution = r.lowResolution();
     noiseLevel = r.noiseLevel();
     variant = r.variant();
+    viewWeights = r.viewWeights();
     inpainting = r.inpainting();
     return self();
   }
@@ -314,6 +316,52 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
   }
 
   /**
+   * Weighs the views of a visual anagram: the combined noise estimate (and variance) becomes {@code
+   * sum_i w_i * inverse_i(eps_i) / sum_i w_i} instead of the plain mean. One weight per view, the
+   * primary condition's (read upright) first, then one per {@link #anagram(Condition, View)} call
+   * in order. Default: none, the mean (the write-up's and visual_anagrams' {@code
+   * reduction="mean"}).
+   *
+   * <p>Weights help a pair in which one digit or prompt wins: on the MNIST class model a "1" takes
+   * over a 7-1 anagram, and giving the "7" more weight brings the other reading back.
+   *
+   * <pre>{@code
+   * diffusion.pipeline().label(7).anagram(Condition.label(1), View.FLIP).anagramWeights(0.6, 0.4)
+   *     .generate();
+   * }</pre>
+   *
+   * @param weights one finite weight {@code >= 0} per view, not all zero; checked against the
+   *     number of views when the request is built
+   * @return this builder
+   * @throws IllegalArgumentException for fewer than two weights, a negative, NaN or infinite
+   *     weight, or weights that are all zero
+   */
+  public B anagramWeights(double... weights) {
+    if (weights == null || weights.length < 2) {
+      throw new IllegalArgumentException(
+          "anagramWeights must hold one weight per view (at least 2), but holds: "
+              + (weights == null ? "null" : java.util.Arrays.toString(weights)));
+    }
+    double sum = 0;
+    List<Double> list = new ArrayList<>();
+    for (int i = 0; i < weights.length; i++) {
+      double w = weights[i];
+      if (!(w >= 0) || Double.isInfinite(w)) {
+        throw new IllegalArgumentException(
+            "anagramWeights[" + i + "] must be finite and >= 0, but is: " + w);
+      }
+      sum += w;
+      list.add(w);
+    }
+    if (sum == 0) {
+      throw new IllegalArgumentException(
+          "anagramWeights must not all be zero, but are: " + java.util.Arrays.toString(weights));
+    }
+    this.viewWeights = List.copyOf(list);
+    return self();
+  }
+
+  /**
    * Adds a vertically flipped view (the default anagram of the write-up).
    *
    * @param other the condition seen upside down
@@ -419,6 +467,17 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     if (!views.isEmpty() && hybridCondition != null) {
       throw new IllegalArgumentException(
           "anagram and hybrid cannot be combined in one run; choose one");
+    }
+    if (viewWeights != null && viewWeights.size() != views.size() + 1) {
+      throw new IllegalArgumentException(
+          "anagramWeights must hold one weight per view ("
+              + (views.size() + 1)
+              + ": the primary condition and "
+              + views.size()
+              + " anagram view(s)), but holds "
+              + viewWeights.size()
+              + ": "
+              + viewWeights);
     }
     if ((!views.isEmpty() || hybridCondition != null) && conditions.size() > 1) {
       throw new IllegalArgumentException(

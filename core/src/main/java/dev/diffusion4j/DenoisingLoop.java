@@ -237,6 +237,10 @@ final class DenoisingLoop {
     if (k == 1) {
       return new Prediction(noises.get(0), variances.get(0));
     }
+    if (r.viewWeights() != null) {
+      return new Prediction(
+          weighted(noises, r.viewWeights()), weighted(variances, r.viewWeights()));
+    }
     Tensor variance = mean(variances);
     if (r.hybridCondition() != null) {
       Tensor low = r.hybridBlur().lowPass(noises.get(0));
@@ -244,6 +248,22 @@ final class DenoisingLoop {
       return new Prediction(low.add(high), variance);
     }
     return new Prediction(mean(noises), variance);
+  }
+
+  /** {@code sum_i w_i * t_i / sum_i w_i}; null when the tensors are (no variance). */
+  private static Tensor weighted(List<Tensor> tensors, List<Double> weights) {
+    if (tensors.get(0) == null) {
+      return null;
+    }
+    double total = 0;
+    for (double w : weights) {
+      total += w;
+    }
+    Tensor sum = tensors.get(0).mul((float) (weights.get(0) / total));
+    for (int i = 1; i < tensors.size(); i++) {
+      sum = sum.add(tensors.get(i).mul((float) (weights.get(i) / total)));
+    }
+    return sum;
   }
 
   private static Tensor mean(List<Tensor> tensors) {

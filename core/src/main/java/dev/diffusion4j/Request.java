@@ -51,6 +51,7 @@ public final class Request {
   private final Tensor lowResolution;
   private final int noiseLevel;
   private final Variant variant;
+  private final List<Double> viewWeights;
   private final Inpainting inpainting;
 
   Request(AbstractPipeline<?> b, int samples) {
@@ -73,6 +74,7 @@ public final class Request {
     this.lowResolution = b.lowResolution;
     this.noiseLevel = b.noiseLevel;
     this.variant = b.variant;
+    this.viewWeights = b.viewWeights;
     this.inpainting = b.inpainting;
   }
 
@@ -97,6 +99,7 @@ public final class Request {
     this.lowResolution = null;
     this.noiseLevel = r.noiseLevel;
     this.variant = r.variant;
+    this.viewWeights = null;
     this.inpainting = r.inpainting;
   }
 
@@ -273,6 +276,15 @@ public final class Request {
   }
 
   /**
+   * Returns the weights of the anagram's views.
+   *
+   * @return one weight per view (the primary condition's first), or {@code null} for the plain mean
+   */
+  public List<Double> viewWeights() {
+    return viewWeights;
+  }
+
+  /**
    * Returns the rules of the loop.
    *
    * @return {@link Variant#DIFFUSERS} (diffusers' IF pipelines) or {@link Variant#STUDY}
@@ -313,6 +325,7 @@ public final class Request {
         && lowResolution == r.lowResolution
         && noiseLevel == r.noiseLevel
         && variant == r.variant
+        && Objects.equals(viewWeights, r.viewWeights)
         && inpainting == r.inpainting;
   }
 
@@ -343,6 +356,9 @@ public final class Request {
     }
     if (!views.isEmpty()) {
       s.append(", anagram=").append(views);
+      if (viewWeights != null) {
+        s.append(", anagramWeights=").append(viewWeights);
+      }
     }
     if (hybridCondition != null) {
       s.append(", hybrid=").append(hybridCondition);

@@ -123,6 +123,79 @@ class PipelineTest {
   }
 
   @Test
+  void anagramWeightsWeighTheInverseViews() {
+    MnistUNet unet = (MnistUNet) diffusion.denoiser();
+    DDPMScheduler s = DDPMScheduler.mnist();
+    Timesteps ts = Timesteps.evenly(300, 3);
+    NoiseSource noise = NoiseSource.seeded(5);
+    Tensor x = noise.next(1, 1, 28, 28);
+    for (int i = 0; i < ts.steps(); i++) {
+      int t = ts.get(i);
+      Tensor e1 =
+          Guidance.classifierFree(
+              unet.predict(x, new int[] {t}, MnistUNet.oneHot(7)).noise(),
+              unet.predict(x, new int[] {t}, Tensor.zeros(1, 10)).noise(),
+              5);
+      Tensor seen = x.flipVertical();
+      Tensor e2 =
+          Guidance.classifierFree(
+                  unet.predict(seen, new int[] {t}, MnistUNet.oneHot(1)).noise(),
+                  unet.predict(seen, new int[] {t}, Tensor.zeros(1, 10)).noise(),
+                  5)
+              .flipVertical();
+      Tensor eps = e1.mul(0.75f).add(e2.mul(0.25f));
+      Tensor z = ts.get(i + 1) > 0 ? noise.next(1, 1, 28, 28) : null;
+      x = s.step(eps, null, t, ts.get(i + 1), x, z).prevSample();
+    }
+    Tensor actual =
+        diffusion
+            .pipeline()
+            .label(7)
+            .anagram(Condition.label(1), View.FLIP)
+            .anagramWeights(3, 1)
+            .timesteps(ts)
+            .seed(5)
+            .generate()
+            .images();
+    assertThat(actual.maxAbsDiff(x)).isLessThan(1e-5);
+    Tensor mean =
+        diffusion
+            .pipeline()
+            .label(7)
+            .anagram(Condition.label(1), View.FLIP)
+            .timesteps(ts)
+            .seed(5)
+            .generate()
+            .images();
+    assertThat(mean.maxAbsDiff(x)).isGreaterThan(1e-3); // the weights change the image
+  }
+
+  @Test
+  void anagramWeightsAreChecked() {
+    Pipeline p = diffusion.pipeline().label(7).anagram(Condition.label(1), View.FLIP);
+    assertThatThrownBy(() -> p.anagramWeights(1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("anagramWeights must hold one weight per view")
+        .hasMessageContaining("[1.0]");
+    assertThatThrownBy(() -> p.anagramWeights(1, -0.5))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("anagramWeights[1] must be finite and >= 0, but is: -0.5");
+    assertThatThrownBy(() -> p.anagramWeights(Double.NaN, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("anagramWeights[0]")
+        .hasMessageContaining("NaN");
+    assertThatThrownBy(() -> p.anagramWeights(0, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must not all be zero");
+    assertThatThrownBy(() -> p.toBuilder().anagramWeights(1, 1, 1).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "one weight per view (2: the primary condition and 1 anagram view(s))")
+        .hasMessageContaining("holds 3");
+    assertThat(p.toBuilder().anagramWeights(2, 1).build().viewWeights()).containsExactly(2.0, 1.0);
+  }
+
+  @Test
   void hybridAddsLowPassOfOneToHighPassOfTheOther() {
     MnistUNet unet = (MnistUNet) diffusion.denoiser();
     DDPMScheduler s = DDPMScheduler.mnist();
