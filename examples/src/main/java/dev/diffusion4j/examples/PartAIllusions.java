@@ -53,6 +53,21 @@ final class PartAIllusions {
         description = "Number of anagrams (default ${DEFAULT-VALUE}).")
     int count = 4;
 
+    @Option(
+        names = "--guidance",
+        description =
+            "Classifier-free guidance of both readings (MNIST; default: the pair's tuned value,"
+                + " else 7.5).")
+    Double guidance;
+
+    @Option(
+        names = "--weights",
+        split = ",",
+        description =
+            "Weights of the upright and the viewed reading, e.g. 0.6,0.4 (MNIST; default: the"
+                + " pair's tuned weights, else 0.5,0.5).")
+    double[] weights;
+
     @Override
     String title() {
       return "Visual anagrams";
@@ -79,8 +94,35 @@ final class PartAIllusions {
       checkDigit("upright", upright);
       checkDigit("other", other);
       if (ifModels != null) {
+        if (guidance != null || weights != null) {
+          throw new IllegalArgumentException(
+              "--guidance and --weights apply to the MNIST anagrams; with --if-models the"
+                  + " showcase's IF settings are used");
+        }
         return super.call();
       }
+      if (weights != null && weights.length != 2) {
+        throw new IllegalArgumentException(
+            "--weights must be two weights (upright, viewed), but is: "
+                + java.util.Arrays.toString(weights));
+      }
+      if (weights != null) {
+        for (double x : weights) {
+          if (!(x >= 0) || Double.isInfinite(x)) {
+            throw new IllegalArgumentException(
+                "--weights must be finite and >= 0, but is: " + java.util.Arrays.toString(weights));
+          }
+        }
+        if (weights[0] + weights[1] == 0) {
+          throw new IllegalArgumentException("--weights must not both be 0");
+        }
+      }
+      if (guidance != null) {
+        dev.diffusion4j.guidance.Guidance.checkScale(guidance);
+      }
+      AnagramSettings tuned = AnagramSettings.of(upright, other, view);
+      double g = guidance != null ? guidance : tuned.guidance();
+      double[] w = weights != null ? weights : new double[] {tuned.upright(), 1 - tuned.upright()};
       return writeEach(
           "anagram_",
           s ->
@@ -89,7 +131,8 @@ final class PartAIllusions {
                   .variant(Variant.STUDY)
                   .label(upright)
                   .anagram(Condition.label(other), View.named(view))
-                  .guidance(s.guidance)
+                  .anagramWeights(w)
+                  .guidance(g)
                   .timesteps(s.strided)
                   .samples(count)
                   .seed(run.seed)

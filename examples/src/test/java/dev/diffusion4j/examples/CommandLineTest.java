@@ -124,6 +124,12 @@ class CommandLineTest {
         .contains("upright must be a digit in [0, 9], but is: 12");
     assertThat(run("mnist-anagram", "--view", "mirror", "--out", out()))
         .contains("view must be one of flip, rot90, rot180, rot270, but is: mirror");
+    assertThat(run("mnist-anagram", "--weights", "1", "--out", out()))
+        .contains("--weights must be two weights (upright, viewed), but is: [1.0]");
+    assertThat(run("mnist-anagram", "--weights", "0.6,-1", "--out", out()))
+        .contains("--weights must be finite and >= 0, but is: [0.6, -1.0]");
+    assertThat(run("mnist-anagram", "--guidance", "-2", "--out", out()))
+        .contains("guidance must be >= 0 and finite, but is: -2.0");
     assertThat(run("mnist-hybrid", "--high", "-1", "--out", out()))
         .contains("high must be a digit in [0, 9], but is: -1");
     assertThat(Files.exists(dir.resolve("out"))).isFalse();
