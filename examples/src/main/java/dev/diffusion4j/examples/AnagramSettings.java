@@ -18,7 +18,7 @@ record AnagramSettings(double guidance, double upright) {
   /** Tuned pairs, keyed {@code "<upright>-<other>-<view>"}. */
   private static final Map<String, AnagramSettings> TUNED =
       Map.of(
-          "7-1-flip", new AnagramSettings(7.5, 0.6),
+          "7-1-flip", new AnagramSettings(7.5, 0.7),
           "0-9-rot180", new AnagramSettings(7.5, 0.6),
           "0-8-rot90", new AnagramSettings(10, 0.5));
 
