@@ -35,7 +35,7 @@ final class DenoisingLoop {
     Encoded encoded = encode(denoiser, encoder, r);
 
     // 2. prepare the timesteps: diffusers steps from every entry, the last one to the clean image
-    //    (a pass at t = 0 that returns x0_hat); the study stops at the sample of the last entry
+    //    (a pass at t = 0 that returns x0_hat); the write-up stops at the sample of the last entry
     Timesteps ts = r.timesteps().from(r.startIndex());
     boolean diffusers = r.variant() == Variant.DIFFUSERS;
     int clean = scheduler.cleanTimestep();
@@ -44,7 +44,7 @@ final class DenoisingLoop {
     // 3. prepare the starting sample (pure noise, or the start image noised to ts[0]) and the image
     //    condition of an upscaler (resized, noised to the noise level); diffusers draws the
     // starting
-    //    noise first, the study drew the image's first
+    //    noise first, the write-up drew the image's first
     NoiseSource noise = r.noiseSource();
     Tensor up = null;
     if (r.lowResolution() != null) {
@@ -168,7 +168,8 @@ final class DenoisingLoop {
       views.add(View.IDENTITY);
       conditional.add(encoder.encode(r.hybridCondition()).repeatBatch(n));
     }
-    // diffusers' do_classifier_free_guidance is guidance_scale > 1; the study guided unless g = 1
+    // diffusers' do_classifier_free_guidance is guidance_scale > 1; the write-up guided unless g =
+    // 1
     boolean cfg = r.variant() == Variant.DIFFUSERS ? r.guidance() > 1.0 : r.guidance() != 1.0;
     Tensor unconditional = cfg ? encoder.unconditional().repeatBatch(n) : null;
     return new Encoded(views, conditional, unconditional);

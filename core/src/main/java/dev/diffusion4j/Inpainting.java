@@ -6,8 +6,9 @@ package dev.diffusion4j;
  */
 public enum Inpainting {
   /**
-   * The study's RePaint projection (SPEC section 8): after every step the kept region is set to the
-   * original image noised to the timestep the sample now stands at (one noise draw per step).
+   * The write-up's RePaint projection (part A's inpainting): after every step the kept region is
+   * set to the original image noised to the timestep the sample now stands at (one noise draw per
+   * step).
    */
   REPAINT,
   /**

@@ -1,8 +1,9 @@
 package dev.diffusion4j;
 
 /**
- * Which rules the denoising loop follows where diffusers' DeepFloyd IF pipelines and the study
- * differ. Set per run with {@link Pipeline#variant(Variant)}; the default is {@link #DIFFUSERS}.
+ * Which rules the denoising loop follows where diffusers' DeepFloyd IF pipelines and the write-up
+ * (CS180 Project 5, "Fun with Diffusion Models") differ. Set per run with {@link
+ * Pipeline#variant(Variant)}; the default is {@link #DIFFUSERS}.
  *
  * <table>
  *   <caption>What each variant does</caption>
@@ -20,15 +21,15 @@ package dev.diffusion4j;
  *
  * <p>{@link #DIFFUSERS} gives what diffusers' {@code IFPipeline} and {@code
  * IFSuperResolutionPipeline} (v0.27.2) give for the same embeddings, timesteps, guidance and noise.
- * {@link #STUDY} is the loop of the study's part A (SPEC sections 5-12), which the showcase's study
- * sections use. On part B's MNIST UNets only the guidance rule tells the two apart: their linear
- * schedule's timestep 0 is the clean image, so the last step already is diffusers' pass from {@code
- * t = 0} (part B's {@code t} is diffusers' {@code t - 1}), and they have no scheduler config that
- * thresholds or clips.
+ * {@link #STUDY} is the loop of the write-up's part A, which the showcase's part A sections use. On
+ * part B's MNIST UNets only the guidance rule tells the two apart: their linear schedule's timestep
+ * 0 is the clean image, so the last step already is diffusers' pass from {@code t = 0} (part B's
+ * {@code t} is diffusers' {@code t - 1}), and they have no scheduler config that thresholds or
+ * clips.
  */
 public enum Variant {
   /** diffusers' IF pipelines: every rule of the left column. */
   DIFFUSERS,
-  /** The study's loop (part A): every rule of the right column. */
+  /** The write-up's loop (part A): every rule of the right column. */
   STUDY
 }

@@ -17,7 +17,7 @@ import java.nio.file.Path;
  * variance_type}, {@code clip_sample} and {@code clip_sample_range} (diffusers' defaults, on and
  * 1.0, where the keys are missing), and {@code thresholding} with {@code
  * dynamic_thresholding_ratio} and {@code sample_max_value}; a folder without a scheduler section
- * gets the study's ({@link DDPMScheduler#deepFloydIF()}).
+ * gets the write-up's ({@link DDPMScheduler#deepFloydIF()}).
  *
  * @param dir the models folder
  * @param stageOne the stage I UNet file
