@@ -52,6 +52,8 @@ public final class Request {
   private final int noiseLevel;
   private final Variant variant;
   private final Inpainting inpainting;
+  private final Sampler sampler;
+  private final boolean timestepsExplicit;
 
   Request(AbstractPipeline<?> b, int samples) {
     this.stage = b.stage;
@@ -74,6 +76,8 @@ public final class Request {
     this.noiseLevel = b.noiseLevel;
     this.variant = b.variant;
     this.inpainting = b.inpainting;
+    this.sampler = b.sampler;
+    this.timestepsExplicit = b.timestepsExplicit;
   }
 
   /** The settings of {@code r} for one prediction on {@code samples} given samples. */
@@ -98,6 +102,8 @@ public final class Request {
     this.noiseLevel = r.noiseLevel;
     this.variant = r.variant;
     this.inpainting = r.inpainting;
+    this.sampler = r.sampler;
+    this.timestepsExplicit = r.timestepsExplicit;
   }
 
   Request forSamples(int n) {
@@ -290,6 +296,21 @@ public final class Request {
     return inpainting;
   }
 
+  /**
+   * Returns the sampler the loop steps with.
+   *
+   * @return {@link Sampler#DDPM} (the default, and always for the upscaler), {@link Sampler#DDIM}
+   *     or {@link Sampler#DPM_SOLVER_PP}
+   */
+  public Sampler sampler() {
+    return sampler;
+  }
+
+  /** Whether the timestep list was given explicitly (rather than by a step count). */
+  boolean timestepsExplicit() {
+    return timestepsExplicit;
+  }
+
   /** Two requests are equal when every setting is (callbacks and tensors by identity). */
   @Override
   public boolean equals(Object o) {
@@ -313,12 +334,15 @@ public final class Request {
         && lowResolution == r.lowResolution
         && noiseLevel == r.noiseLevel
         && variant == r.variant
-        && inpainting == r.inpainting;
+        && inpainting == r.inpainting
+        && sampler == r.sampler
+        && timestepsExplicit == r.timestepsExplicit;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(stage, conditions, guidance, timesteps, startIndex, samples, seed, views);
+    return Objects.hash(
+        stage, conditions, guidance, timesteps, startIndex, samples, seed, views, sampler);
   }
 
   @Override
@@ -329,7 +353,11 @@ public final class Request {
       s.append(", conditions=").append(conditions);
     }
     s.append(", guidance=").append(guidance);
-    s.append(", timesteps=").append(timesteps);
+    if (sampler != Sampler.DDPM) {
+      s.append(", sampler=").append(sampler.cliName()).append(", steps=").append(timesteps.steps());
+    } else {
+      s.append(", timesteps=").append(timesteps);
+    }
     if (startIndex > 0) {
       s.append(", startIndex=").append(startIndex);
     }
