@@ -206,6 +206,49 @@ class SamplerPipelineTest {
     assertThat(g.intermediates()).hasSize(1 + 3);
   }
 
+  /**
+   * IF's cosine schedule and learned variance (the variance channels go to the scheduler, which
+   * drops them), on the random-weight stand-ins with IF's contract: the runs are finite and
+   * deterministic per seed, with the config's thresholding.
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = Sampler.class,
+      names = {"DDIM", "DPM_SOLVER_PP"})
+  void theIfPathTakesEachSampler(Sampler sampler) {
+    try (Diffusion deepFloyd =
+        Diffusion.deepFloyd(TestData.path("models/tiny-if"), SessionSettings.on(Device.cpu()))) {
+      Pipeline p =
+          deepFloyd
+              .pipeline()
+              .prompt("a high quality photo")
+              .guidance(7)
+              .sampler(sampler)
+              .steps(5)
+              .samples(2)
+              .seed(1);
+      Tensor a = p.generate().images();
+      Tensor b = p.toBuilder().generate().images();
+      assertThat(a.data()).isEqualTo(b.data());
+      for (float v : a.data()) {
+        assertThat(Float.isFinite(v)).isTrue();
+      }
+      Tensor anagram =
+          deepFloyd
+              .pipeline()
+              .prompt("a high quality photo")
+              .anagram(Condition.prompt("a high quality photo"), View.FLIP)
+              .sampler(sampler)
+              .steps(4)
+              .seed(2)
+              .generate()
+              .images();
+      for (float v : anagram.data()) {
+        assertThat(Float.isFinite(v)).isTrue();
+      }
+    }
+  }
+
   @Test
   void settingsAreCheckedBeforeAnyModelRuns() {
     assertThatThrownBy(
