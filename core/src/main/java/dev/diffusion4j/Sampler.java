@@ -40,6 +40,9 @@ import java.util.Locale;
  * the mask. Both run and give plausible fills on MNIST, but they are not RePaint's stochastic
  * posterior; {@link Inpainting#DIFFUSERS} (the kept region stays the clean original) is the
  * consistent choice for these samplers. The upscaler and {@link Pipeline#denoiseOnce} stay on DDPM.
+ * With DDIM or DPM-Solver++, {@link Variant} decides the guidance rule and whether the config's
+ * clipping and thresholding apply; its "last step" rule is DDPM's (the scheduler decides where its
+ * run ends, {@code Scheduler.Run.finalTimestep()}).
  */
 public enum Sampler {
   /** The DDPM ancestral sampler of Ho et al. (2020): the model's {@link DDPMScheduler}. */
