@@ -61,6 +61,8 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
   Variant variant = Variant.DIFFUSERS;
   List<Double> viewWeights;
   Inpainting inpainting = Inpainting.REPAINT;
+  Sampler sampler = Sampler.DDPM;
+  boolean timestepsExplicit;
 
   AbstractPipeline(Diffusion diffusion, Denoiser denoiser, int stage) {
     this.diffusion = diffusion;
@@ -92,6 +94,8 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     variant = r.variant();
     viewWeights = r.viewWeights();
     inpainting = r.inpainting();
+    sampler = r.sampler();
+    timestepsExplicit = r.timestepsExplicit();
     return self();
   }
 
@@ -195,7 +199,9 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
    * training steps), from the model's last timestep (990 for IF's cosine schedule) down to 0. On IF
    * this is {@code count + 1} timesteps from 990 to 0, so {@code count + 1} UNet passes with {@link
    * Variant#DIFFUSERS}; for the list of diffusers' {@code num_inference_steps = n} use {@code
-   * timesteps(Timesteps.leading(1000, n))}.
+   * timesteps(Timesteps.leading(1000, n))}. With a {@link Sampler} other than {@link Sampler#DDPM}
+   * ({@link Pipeline#sampler(Sampler)}), {@code count} is the scheduler's {@code
+   * num_inference_steps} instead: {@code count} UNet passes at the scheduler's own timesteps.
    *
    * @param count the number of denoising steps, in {@code [1, T]}
    * @return this builder
@@ -207,11 +213,14 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
       throw new IllegalArgumentException("steps must be in [1, " + start + "], but is: " + count);
     }
     this.timesteps = Timesteps.evenly(start, count);
+    this.timestepsExplicit = false;
     return self();
   }
 
   /**
-   * Uses an explicit timestep list.
+   * Uses an explicit timestep list. Only {@link Sampler#DDPM} takes one: DDIM and DPM-Solver++ take
+   * their timesteps from their scheduler ({@link #steps(int)}), and {@link #build()} refuses both
+   * together.
    *
    * @param timesteps a strictly descending list within the model's schedule
    * @return this builder
@@ -221,6 +230,7 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
       throw new IllegalArgumentException("timesteps must not be null");
     }
     this.timesteps = timesteps.checkAgainst(denoiser.scheduler().schedule());
+    this.timestepsExplicit = true;
     return self();
   }
 
@@ -485,8 +495,39 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
               + conditions.size()
               + " per-sample conditions");
     }
+    checkSampler();
     checkStage(n);
     return new Request(this, n);
+  }
+
+  /**
+   * Checks that a scheduler sampler has no explicit timestep list and that its scheduler accepts
+   * the step count (and the start index), before any model runs.
+   */
+  private void checkSampler() {
+    if (sampler == Sampler.DDPM) {
+      return;
+    }
+    if (timestepsExplicit) {
+      throw new IllegalArgumentException(
+          "timesteps(..) cannot be combined with sampler "
+              + sampler.cliName()
+              + ", which takes its timesteps from its scheduler: use steps(n) instead, but got"
+              + " timesteps="
+              + timesteps);
+    }
+    int[] ts = sampler.scheduler(denoiser.scheduler()).setTimesteps(timesteps.steps()).timesteps();
+    if (startIndex > ts.length - 1) {
+      throw new IllegalArgumentException(
+          "startIndex must be in [0, "
+              + (ts.length - 1)
+              + "] for "
+              + ts.length
+              + " "
+              + sampler.cliName()
+              + " steps, but is: "
+              + startIndex);
+    }
   }
 
   /**

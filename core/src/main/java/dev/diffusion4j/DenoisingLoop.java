@@ -5,6 +5,7 @@ import dev.diffusion4j.model.Denoiser;
 import dev.diffusion4j.model.Prediction;
 import dev.diffusion4j.noise.NoiseSource;
 import dev.diffusion4j.schedule.DDPMScheduler;
+import dev.diffusion4j.schedule.Scheduler;
 import dev.diffusion4j.schedule.Timesteps;
 import dev.diffusion4j.tensor.Tensor;
 import dev.diffusion4j.view.View;
@@ -26,6 +27,9 @@ final class DenoisingLoop {
   private record Encoded(List<View> views, List<Tensor> conditional, Tensor unconditional) {}
 
   static Generation run(Denoiser denoiser, ConditionEncoder encoder, Request r) {
+    if (r.sampler() != Sampler.DDPM && r.lowResolution() == null) {
+      return runScheduled(denoiser, encoder, r);
+    }
     DDPMScheduler scheduler = scheduler(denoiser, r);
     int n = r.samples();
     int[] s = denoiser.sampleShape();
@@ -101,6 +105,81 @@ final class DenoisingLoop {
       }
       if (r.progress() != null) {
         r.progress().accept(new Progress(i + 1, passes, prev));
+      }
+    }
+    return new Generation(x, captured, capturedAt, r, denoiser.valueRange());
+  }
+
+  /**
+   * The loop with a {@link Scheduler} (DDIM, DPM-Solver++), as diffusers' pipelines drive one:
+   * {@code set_timesteps(n)}, then one model call and one {@code step} per timestep from the start
+   * index on. The noise estimate is composed exactly as with DDPM (guidance, views, hybrid); the
+   * variance channels of a learned-variance model go to the scheduler, which ignores them. Noise is
+   * drawn in DDPM's order: the starting noise, then per step the scheduler's (DDIM with {@code eta
+   * > 0}) and, with a RePaint mask, the noise that brings the original to the step's end.
+   */
+  private static Generation runScheduled(Denoiser denoiser, ConditionEncoder encoder, Request r) {
+    Scheduler scheduler = r.sampler().scheduler(scheduler(denoiser, r));
+    int n = r.samples();
+    int[] s = denoiser.sampleShape();
+    int[] shape = {n, s[0], s[1], s[2]};
+
+    // 1. encode the conditions
+    Encoded encoded = encode(denoiser, encoder, r);
+
+    // 2. prepare the timesteps: the scheduler's, from the start index on
+    Scheduler.Run run = scheduler.setTimesteps(r.timesteps().steps());
+    int[] ts = run.timesteps();
+    int start = r.startIndex();
+    int clean = scheduler.cleanTimestep();
+
+    // 3. prepare the starting sample: pure noise, or the start image noised to ts[start]
+    NoiseSource noise = r.noiseSource();
+    Tensor original = r.image() == null ? null : r.image().repeatBatch(n);
+    Tensor x = noise.next(shape);
+    boolean keepOriginal = r.mask() != null && r.inpainting() == Inpainting.DIFFUSERS;
+    if (original != null && (start > 0 || keepOriginal)) {
+      x = scheduler.addNoise(original, x, ts[start]);
+    }
+    if (keepOriginal) {
+      x = r.mask().composite(x, original);
+    }
+
+    List<Tensor> captured = new ArrayList<>();
+    List<Integer> capturedAt = new ArrayList<>();
+    if (r.captureEvery() > 0) {
+      captured.add(x);
+      capturedAt.add(ts[start]);
+    }
+
+    // 4. the denoising loop
+    int total = ts.length - start;
+    for (int i = start; i < ts.length; i++) {
+      int done = i - start;
+      if (Thread.currentThread().isInterrupted()) {
+        throw new CancellationException(
+            "the run was cancelled before step " + (done + 1) + " of " + total);
+      }
+      int t = ts[i];
+      int prev = i + 1 < ts.length ? ts[i + 1] : run.finalTimestep();
+      Prediction p = predict(denoiser, encoded, r, x, null, t);
+      Tensor modelOutput =
+          p.variance() == null ? p.noise() : Tensor.concatChannels(p.noise(), p.variance());
+      Tensor before = x;
+      x = run.step(modelOutput, t, x, noise).prevSample();
+      if (keepOriginal) {
+        x = r.mask().composite(x, before);
+      } else if (r.mask() != null) {
+        Tensor kept =
+            prev == clean ? original : scheduler.addNoise(original, noise.next(shape), prev);
+        x = r.mask().composite(x, kept);
+      }
+      if (r.captureEvery() > 0 && ((done + 1) % r.captureEvery() == 0 || done == total - 1)) {
+        captured.add(x);
+        capturedAt.add(prev);
+      }
+      if (r.progress() != null) {
+        r.progress().accept(new Progress(done + 1, total, prev));
       }
     }
     return new Generation(x, captured, capturedAt, r, denoiser.valueRange());

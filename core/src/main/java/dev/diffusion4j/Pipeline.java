@@ -53,7 +53,9 @@ import java.util.List;
  * (before the starting noise with {@link Variant#STUDY}); then per step the scheduler's noise (when
  * {@link DDPMScheduler#needsNoise(int, int)} says so) and, with a mask, the noise that brings the
  * original to the new timestep (none on diffusers' final pass to timestep -1, the clean image, and
- * none with {@link Inpainting#DIFFUSERS}).
+ * none with {@link Inpainting#DIFFUSERS}). With {@link Sampler#DDIM} or {@link
+ * Sampler#DPM_SOLVER_PP} ({@link #sampler(Sampler)}) the order is the same, the scheduler drawing
+ * only where its step is stochastic (DDIM with {@code eta > 0}; the defaults draw none).
  *
  * <p>The loop follows diffusers' IF pipelines by default; {@link #variant(Variant)} selects the
  * write-up's loop instead (see {@link Variant}).
@@ -156,6 +158,29 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
   }
 
   /**
+   * Chooses the sampler: {@link Sampler#DDPM} (the default: the loop over the timestep list),
+   * {@link Sampler#DDIM} or {@link Sampler#DPM_SOLVER_PP} (their scheduler's own timesteps, {@link
+   * #steps(int)} of them; no explicit {@link #timesteps} list). See {@link Sampler} for the
+   * schedulers each builds and the combinations to know of.
+   *
+   * <pre>{@code
+   * diffusion.pipeline().label(3).guidance(5).sampler(Sampler.DPM_SOLVER_PP).steps(20).generate();
+   * }</pre>
+   *
+   * @param sampler the sampler
+   * @return this builder
+   */
+  public Pipeline sampler(Sampler sampler) {
+    if (sampler == null) {
+      throw new IllegalArgumentException(
+          "sampler must not be null; choose one of: "
+              + java.util.Arrays.toString(Sampler.values()));
+    }
+    this.sampler = sampler;
+    return this;
+  }
+
+  /**
    * Chooses how a mask keeps the region outside it: {@link Inpainting#REPAINT} (the default, the
    * write-up's) or {@link Inpainting#DIFFUSERS} ({@code IFInpaintingPipeline}'s).
    *
@@ -199,7 +224,7 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
 
   @Override
   void checkStage(int n) {
-    if (startIndex > timesteps.steps() - 1) {
+    if (sampler == Sampler.DDPM && startIndex > timesteps.steps() - 1) {
       throw new IllegalArgumentException(
           "startIndex must be in [0, "
               + (timesteps.steps() - 1)

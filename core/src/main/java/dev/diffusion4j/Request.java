@@ -53,6 +53,8 @@ public final class Request {
   private final Variant variant;
   private final List<Double> viewWeights;
   private final Inpainting inpainting;
+  private final Sampler sampler;
+  private final boolean timestepsExplicit;
 
   Request(AbstractPipeline<?> b, int samples) {
     this.stage = b.stage;
@@ -76,6 +78,8 @@ public final class Request {
     this.variant = b.variant;
     this.viewWeights = b.viewWeights;
     this.inpainting = b.inpainting;
+    this.sampler = b.sampler;
+    this.timestepsExplicit = b.timestepsExplicit;
   }
 
   /** The settings of {@code r} for one prediction on {@code samples} given samples. */
@@ -101,6 +105,8 @@ public final class Request {
     this.variant = r.variant;
     this.viewWeights = null;
     this.inpainting = r.inpainting;
+    this.sampler = r.sampler;
+    this.timestepsExplicit = r.timestepsExplicit;
   }
 
   Request forSamples(int n) {
@@ -302,6 +308,21 @@ public final class Request {
     return inpainting;
   }
 
+  /**
+   * Returns the sampler the loop steps with.
+   *
+   * @return {@link Sampler#DDPM} (the default, and always for the upscaler), {@link Sampler#DDIM}
+   *     or {@link Sampler#DPM_SOLVER_PP}
+   */
+  public Sampler sampler() {
+    return sampler;
+  }
+
+  /** Whether the timestep list was given explicitly (rather than by a step count). */
+  boolean timestepsExplicit() {
+    return timestepsExplicit;
+  }
+
   /** Two requests are equal when every setting is (callbacks and tensors by identity). */
   @Override
   public boolean equals(Object o) {
@@ -326,12 +347,15 @@ public final class Request {
         && noiseLevel == r.noiseLevel
         && variant == r.variant
         && Objects.equals(viewWeights, r.viewWeights)
-        && inpainting == r.inpainting;
+        && inpainting == r.inpainting
+        && sampler == r.sampler
+        && timestepsExplicit == r.timestepsExplicit;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(stage, conditions, guidance, timesteps, startIndex, samples, seed, views);
+    return Objects.hash(
+        stage, conditions, guidance, timesteps, startIndex, samples, seed, views, sampler);
   }
 
   @Override
@@ -342,7 +366,11 @@ public final class Request {
       s.append(", conditions=").append(conditions);
     }
     s.append(", guidance=").append(guidance);
-    s.append(", timesteps=").append(timesteps);
+    if (sampler != Sampler.DDPM) {
+      s.append(", sampler=").append(sampler.cliName()).append(", steps=").append(timesteps.steps());
+    } else {
+      s.append(", timesteps=").append(timesteps);
+    }
     if (startIndex > 0) {
       s.append(", startIndex=").append(startIndex);
     }

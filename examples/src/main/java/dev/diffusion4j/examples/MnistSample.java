@@ -21,6 +21,8 @@ import picocli.CommandLine.Option;
  *     --guidance 5 --steps 300 --seed 1 --out out/class
  * java -jar examples/target/diffusion4j-examples.jar mnist-sample --model time --count 40 \
  *     --steps 300 --seed 1 --out out/time
+ * java -jar examples/target/diffusion4j-examples.jar mnist-sample --model class --per-digit 4 \
+ *     --guidance 5 --steps 20 --sampler dpm++ --seed 1 --out out/class-dpm
  * </pre>
  *
  * <p>Writes {@code DIR/digit<c>_<i>.png} (class model) or {@code DIR/sample_<i>.png} (time model):
@@ -57,6 +59,8 @@ final class MnistSample implements Callable<Integer> {
       defaultValue = "300",
       description = "Denoising steps, 1..300; 300 is the full chain (default ${DEFAULT-VALUE}).")
   int steps;
+
+  @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
 
   @Option(
       names = "--seed",
@@ -178,7 +182,7 @@ final class MnistSample implements Callable<Integer> {
       for (int b = 0; b < chunks; b++) {
         int from = b * CHUNK;
         int n = Math.min(CHUNK, total - from);
-        Pipeline p = diffusion.pipeline().steps(steps).seed(seed + b);
+        Pipeline p = diffusion.pipeline().sampler(sampling.sampler).steps(steps).seed(seed + b);
         int[] labels = new int[n];
         if (classModel) {
           for (int i = 0; i < n; i++) {

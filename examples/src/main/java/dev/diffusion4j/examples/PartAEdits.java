@@ -23,6 +23,13 @@ final class PartAEdits {
       mixinStandardHelpOptions = true,
       description = "Part A 1.7: SDEdit on a real image and on drawings.")
   static final class SdEdit extends Technique {
+    @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
+
+    @Override
+    dev.diffusion4j.Sampler sampler() {
+      return sampling.sampler;
+    }
+
     @Override
     String title() {
       return "Image-to-image translation (SDEdit)";
@@ -52,12 +59,10 @@ final class PartAEdits {
       for (int r = 0; r < inputs.size(); r++) {
         for (int start : s.sdeditStarts) {
           all.add(
-              s.diffusion
-                  .pipeline()
+              s.pipeline(sampler())
                   .variant(Variant.STUDY)
                   .condition(conds.get(r))
                   .guidance(s.guidance)
-                  .timesteps(s.strided)
                   .image(inputs.get(r), start)
                   .seed(ctx.seed + start)
                   .progress(ctx.progress())
@@ -81,6 +86,13 @@ final class PartAEdits {
       mixinStandardHelpOptions = true,
       description = "Part A 1.7.2: inpainting (RePaint).")
   static final class Inpaint extends Technique {
+    @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
+
+    @Override
+    dev.diffusion4j.Sampler sampler() {
+      return sampling.sampler;
+    }
+
     @Override
     String title() {
       return "Inpainting";
@@ -114,12 +126,10 @@ final class PartAEdits {
       for (Condition c : conds) {
         for (int k = 0; k < 2; k++) {
           all.add(
-              s.diffusion
-                  .pipeline()
+              s.pipeline(sampler())
                   .variant(Variant.STUDY)
                   .condition(c)
                   .guidance(s.guidance)
-                  .timesteps(s.strided)
                   .image(original, 0)
                   .mask(s.mask)
                   .seed(ctx.seed + 10L * all.size() + k)
@@ -141,6 +151,13 @@ final class PartAEdits {
       mixinStandardHelpOptions = true,
       description = "Part A 1.7.3: conditional image-to-image translation.")
   static final class Translate extends Technique {
+    @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
+
+    @Override
+    dev.diffusion4j.Sampler sampler() {
+      return sampling.sampler;
+    }
+
     @Override
     String title() {
       return "Conditional image-to-image translation";
@@ -163,12 +180,10 @@ final class PartAEdits {
         Tensor src = s.isIf() ? s.testImage : ctx.digit(((Condition.Label) pair[0]).value());
         for (int start : s.sdeditStarts) {
           all.add(
-              s.diffusion
-                  .pipeline()
+              s.pipeline(sampler())
                   .variant(Variant.STUDY)
                   .condition(pair[1])
                   .guidance(s.guidance)
-                  .timesteps(s.strided)
                   .image(src, start)
                   .seed(ctx.seed + start)
                   .progress(ctx.progress())

@@ -29,6 +29,13 @@ final class PartAIllusions {
       description =
           "Part A 1.8: visual anagrams; writes DIR/anagram_<i>.png (as the image reads upright).")
   static final class Anagram extends Technique {
+    @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
+
+    @Override
+    dev.diffusion4j.Sampler sampler() {
+      return sampling.sampler;
+    }
+
     @Option(
         names = "--upright",
         defaultValue = "6",
@@ -126,14 +133,12 @@ final class PartAIllusions {
       return writeEach(
           "anagram_",
           s ->
-              s.diffusion
-                  .pipeline()
+              s.pipeline(sampler())
                   .variant(Variant.STUDY)
                   .label(upright)
                   .anagram(Condition.label(other), View.named(view))
                   .anagramWeights(w)
                   .guidance(g)
-                  .timesteps(s.strided)
                   .samples(count)
                   .seed(run.seed)
                   .progress(ConsoleProgress.toStandardError().labelled(title()))
@@ -149,13 +154,11 @@ final class PartAIllusions {
       for (int k = 0; k < s.anagrams.length; k++) {
         View v = s.anagramViews[k];
         Tensor x =
-            s.diffusion
-                .pipeline()
+            s.pipeline(sampler())
                 .variant(Variant.STUDY)
                 .condition(s.anagrams[k][0])
                 .anagram(s.anagrams[k][1], v)
                 .guidance(s.guidance)
-                .timesteps(s.strided)
                 .samples(n)
                 .seed(ctx.seed)
                 .progress(ctx.progress())
@@ -188,6 +191,13 @@ final class PartAIllusions {
       mixinStandardHelpOptions = true,
       description = "Part A 1.9: hybrid images; writes DIR/hybrid_<i>.png.")
   static final class Hybrid extends Technique {
+    @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
+
+    @Override
+    dev.diffusion4j.Sampler sampler() {
+      return sampling.sampler;
+    }
+
     @Option(
         names = "--low",
         defaultValue = "8",
@@ -236,13 +246,11 @@ final class PartAIllusions {
       return writeEach(
           "hybrid_",
           s ->
-              s.diffusion
-                  .pipeline()
+              s.pipeline(sampler())
                   .variant(Variant.STUDY)
                   .label(low)
                   .hybrid(Condition.label(high))
                   .guidance(s.guidance)
-                  .timesteps(s.strided)
                   .samples(count)
                   .seed(run.seed)
                   .progress(ConsoleProgress.toStandardError().labelled(title()))
@@ -256,13 +264,11 @@ final class PartAIllusions {
       Condition highC = s.isIf() ? s.hybrid[1] : Condition.label(high);
       int n = s.isIf() ? 2 : 4;
       Tensor x =
-          s.diffusion
-              .pipeline()
+          s.pipeline(sampler())
               .variant(Variant.STUDY)
               .condition(lowC)
               .hybrid(highC)
               .guidance(s.guidance)
-              .timesteps(s.strided)
               .samples(n)
               .seed(ctx.seed)
               .progress(ctx.progress())

@@ -279,6 +279,13 @@ final class PartASections {
       description =
           "Part A 1.5-1.6: sampling from noise without and with classifier-free guidance.")
   static final class Sampling extends Technique {
+    @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
+
+    @Override
+    dev.diffusion4j.Sampler sampler() {
+      return sampling.sampler;
+    }
+
     @Override
     String title() {
       return "Sampling, and classifier-free guidance";
@@ -296,23 +303,19 @@ final class PartASections {
     List<Figure> render(Context ctx, Study s) {
       List<Condition> conds = List.of(s.samplingConditions);
       Tensor plain =
-          s.diffusion
-              .pipeline()
+          s.pipeline(sampler())
               .variant(Variant.STUDY)
               .conditions(conds)
               .guidance(1)
-              .timesteps(s.strided)
               .seed(ctx.seed)
               .progress(ctx.progress())
               .generate()
               .images();
       Tensor cfg =
-          s.diffusion
-              .pipeline()
+          s.pipeline(sampler())
               .variant(Variant.STUDY)
               .conditions(conds)
               .guidance(s.guidance)
-              .timesteps(s.strided)
               .seed(ctx.seed)
               .progress(ctx.progress())
               .generate()

@@ -243,6 +243,13 @@ final class PartBSections {
    * runs).
    */
   abstract static class Samples extends Section {
+    @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
+
+    @Override
+    dev.diffusion4j.Sampler sampler() {
+      return sampling.sampler;
+    }
+
     @Option(
         names = "--steps",
         defaultValue = "300",
@@ -272,7 +279,7 @@ final class PartBSections {
       for (String model : models()) {
         String epoch = model.substring(model.lastIndexOf("-epoch") + 6);
         try (Diffusion d = ctx.diffusion(model)) {
-          var p = d.pipeline().steps(steps).seed(ctx.seed);
+          var p = d.pipeline().sampler(sampler()).steps(steps).seed(ctx.seed);
           List<String> captions = null;
           if (kind().equals("class")) {
             int[] labels = new int[40];
@@ -299,7 +306,9 @@ final class PartBSections {
                       + about(model)
                       + ": 40 samples, "
                       + steps
-                      + " DDPM steps"
+                      + " "
+                      + sampler().cliName().toUpperCase(java.util.Locale.ROOT)
+                      + " steps"
                       + (kind().equals("class") ? ", guidance 5, four of each digit." : ".")));
         }
       }
@@ -377,6 +386,13 @@ final class PartBSections {
       mixinStandardHelpOptions = true,
       description = "Part B: a GIF of a class-conditioned sampling run.")
   static final class Gif extends Section {
+    @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
+
+    @Override
+    dev.diffusion4j.Sampler sampler() {
+      return sampling.sampler;
+    }
+
     @Option(
         names = "--steps",
         defaultValue = "300",
@@ -406,6 +422,7 @@ final class PartBSections {
             d.pipeline()
                 .labels(0, 1, 2, 3, 4, 5, 6, 7, 8, 9)
                 .guidance(5)
+                .sampler(sampler())
                 .steps(steps)
                 .captureEvery(every)
                 .seed(ctx.seed)

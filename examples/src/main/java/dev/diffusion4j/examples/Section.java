@@ -25,6 +25,11 @@ abstract class Section implements Callable<Integer> {
   /** Writes the figures into {@code ctx.out} and returns them. */
   abstract List<Figure> render(Context ctx);
 
+  /** The sampler of the section's pipelines: DDPM, unless the subcommand takes --sampler. */
+  dev.diffusion4j.Sampler sampler() {
+    return dev.diffusion4j.Sampler.DDPM;
+  }
+
   Context context(Path dir) {
     return run.context(dir, run.settings());
   }

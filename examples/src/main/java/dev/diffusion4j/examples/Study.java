@@ -48,6 +48,16 @@ final class Study {
   final View[] anagramViews;
   final Condition[] hybrid;
 
+  /**
+   * A pipeline over the study's strided timesteps with DDPM, or as many steps of another sampler.
+   */
+  dev.diffusion4j.Pipeline pipeline(dev.diffusion4j.Sampler sampler) {
+    dev.diffusion4j.Pipeline p = diffusion.pipeline();
+    return sampler == dev.diffusion4j.Sampler.DDPM
+        ? p.timesteps(strided)
+        : p.sampler(sampler).steps(strided.steps());
+  }
+
   private Study(Builder b) {
     this.name = b.name;
     this.diffusion = b.diffusion;

@@ -77,6 +77,39 @@ class CommandLineTest {
   }
 
   @Test
+  void theSamplingCommandsTakeSamplerWithDdpmByDefault() {
+    CommandLine cmd = Main.commandLine();
+    java.util.Set<String> with = new java.util.TreeSet<>();
+    for (String name : cmd.getSubcommands().keySet()) {
+      CommandLine.Model.OptionSpec sampler =
+          cmd.getSubcommands().get(name).getCommandSpec().findOption("--sampler");
+      if (sampler != null) {
+        assertThat(sampler.defaultValue()).as(name).isEqualTo("ddpm");
+        with.add(name);
+      }
+    }
+    assertThat(with)
+        .containsExactlyInAnyOrder(
+            "mnist-sample",
+            "mnist-sampling",
+            "mnist-sdedit",
+            "mnist-inpaint",
+            "mnist-translate",
+            "mnist-anagram",
+            "mnist-hybrid",
+            "mnist-time-samples",
+            "mnist-class-samples",
+            "mnist-gif");
+    for (String name : with) {
+      String extra = name.equals("mnist-sample") ? "--model=class" : "--seed=1";
+      assertThat(run(name, extra, "--per-digit=1", "--sampler", "euler", "--out", out()))
+          .as(name)
+          .contains("unknown sampler 'euler'; choose one of: [ddpm, ddim, dpm++]");
+    }
+    assertThat(Files.exists(dir.resolve("out"))).isFalse();
+  }
+
+  @Test
   void badSamplerArgumentsAreNamed() {
     assertThat(run("mnist-sample", "--model", "class", "--per-digit", "0", "--out", out()))
         .contains("per-digit must be > 0, but is: 0");

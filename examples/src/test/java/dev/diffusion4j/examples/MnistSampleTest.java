@@ -51,6 +51,20 @@ class MnistSampleTest {
   }
 
   @Test
+  void samplerDefaultsToDdpmAndDpmSolverRuns() throws IOException {
+    Path byDefault = sample("default");
+    Path ddpm = sample("ddpm", "--sampler", "ddpm");
+    Path dpm = sample("dpm", "--sampler", "dpm++");
+    Path ddim = sample("ddim", "--sampler", "DDIM");
+    for (int i = 0; i < 2; i++) {
+      String file = "sample_" + i + ".png";
+      assertThat(pixels(byDefault.resolve(file))).isEqualTo(pixels(ddpm.resolve(file)));
+      assertThat(pixels(dpm.resolve(file))).isNotEqualTo(pixels(ddpm.resolve(file)));
+      assertThat(pixels(ddim.resolve(file))).isNotEqualTo(pixels(dpm.resolve(file)));
+    }
+  }
+
+  @Test
   void theDefaultTimeModelIsTheRunOnAllTrainingDigits() throws IOException {
     Path byDefault = sample("default");
     Path named = sample("named", "--model-file", Support.shipped(Support.TIME_DEFAULT).toString());
