@@ -83,7 +83,8 @@ final class Showcase implements Callable<Integer> {
         new PartBSections.OutOfDistribution(),
         time,
         cls,
-        gif);
+        gif,
+        new PartBSamplers.Samplers());
   }
 
   @Override
