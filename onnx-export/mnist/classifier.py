@@ -93,7 +93,10 @@ def train(args):
 def load_png(path):
     from PIL import Image
 
-    img = np.asarray(Image.open(path).convert("L"), dtype=np.float32) / 255.0
+    try:
+        img = np.asarray(Image.open(path).convert("L"), dtype=np.float32) / 255.0
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"{path}: not a readable image ({e})")
     if img.shape != (28, 28):
         raise ValueError(f"{path} is {img.shape[1]}x{img.shape[0]}, expected 28x28")
     return img

@@ -344,7 +344,7 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
    *     number of views when the request is built
    * @return this builder
    * @throws IllegalArgumentException for fewer than two weights, a negative, NaN or infinite
-   *     weight, or weights that are all zero
+   *     weight, or weights that are all zero or whose sum overflows
    */
   public B anagramWeights(double... weights) {
     if (weights == null || weights.length < 2) {
@@ -363,9 +363,10 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
       sum += w;
       list.add(w);
     }
-    if (sum == 0) {
+    if (sum == 0 || Double.isInfinite(sum)) {
       throw new IllegalArgumentException(
-          "anagramWeights must not all be zero, but are: " + java.util.Arrays.toString(weights));
+          "anagramWeights must not all be zero and must have a finite sum, but are: "
+              + java.util.Arrays.toString(weights));
     }
     this.viewWeights = List.copyOf(list);
     return self();

@@ -187,6 +187,10 @@ class PipelineTest {
     assertThatThrownBy(() -> p.anagramWeights(0, 0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("must not all be zero");
+    assertThatThrownBy(() -> p.anagramWeights(1e308, 1e308))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must have a finite sum")
+        .hasMessageContaining("1.0E308");
     assertThatThrownBy(() -> p.toBuilder().anagramWeights(1, 1, 1).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(

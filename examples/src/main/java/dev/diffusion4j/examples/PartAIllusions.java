@@ -120,8 +120,11 @@ final class PartAIllusions {
                 "--weights must be finite and >= 0, but is: " + java.util.Arrays.toString(weights));
           }
         }
-        if (weights[0] + weights[1] == 0) {
-          throw new IllegalArgumentException("--weights must not both be 0");
+        double sum = weights[0] + weights[1];
+        if (sum == 0 || Double.isInfinite(sum)) {
+          throw new IllegalArgumentException(
+              "--weights must not both be 0 and must have a finite sum, but is: "
+                  + java.util.Arrays.toString(weights));
         }
       }
       if (guidance != null) {

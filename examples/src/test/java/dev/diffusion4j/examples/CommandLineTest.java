@@ -161,6 +161,9 @@ class CommandLineTest {
         .contains("--weights must be two weights (upright, viewed), but is: [1.0]");
     assertThat(run("mnist-anagram", "--weights", "0.6,-1", "--out", out()))
         .contains("--weights must be finite and >= 0, but is: [0.6, -1.0]");
+    assertThat(run("mnist-anagram", "--weights", "1e308,1e308", "--out", out()))
+        .contains(
+            "--weights must not both be 0 and must have a finite sum, but is: [1.0E308, 1.0E308]");
     assertThat(run("mnist-anagram", "--guidance", "-2", "--out", out()))
         .contains("guidance must be >= 0 and finite, but is: -2.0");
     assertThat(run("mnist-hybrid", "--high", "-1", "--out", out()))
