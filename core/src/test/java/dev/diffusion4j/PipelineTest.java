@@ -85,8 +85,12 @@ class PipelineTest {
     assertThat(actual.maxAbsDiff(expected)).isLessThan(1e-5);
   }
 
-  @Test
-  void anagramAveragesTheInverseViewsOfBothEstimates() {
+  /**
+   * A two-view anagram loop written out by hand: CFG per view, the second read through {@code view}
+   * and turned back, the two estimates combined by {@code combine}, then the step.
+   */
+  private static Tensor manualAnagramLoop(
+      int upright, int other, View view, java.util.function.BinaryOperator<Tensor> combine) {
     MnistUNet unet = (MnistUNet) diffusion.denoiser();
     DDPMScheduler s = DDPMScheduler.mnist();
     Timesteps ts = Timesteps.evenly(300, 3);
@@ -96,26 +100,32 @@ class PipelineTest {
       int t = ts.get(i);
       Tensor e1 =
           Guidance.classifierFree(
-              unet.predict(x, new int[] {t}, MnistUNet.oneHot(6)).noise(),
+              unet.predict(x, new int[] {t}, MnistUNet.oneHot(upright)).noise(),
               unet.predict(x, new int[] {t}, Tensor.zeros(1, 10)).noise(),
               5);
-      Tensor seen = x.rot90(2);
+      Tensor seen = view.apply(x);
       Tensor e2 =
-          Guidance.classifierFree(
-                  unet.predict(seen, new int[] {t}, MnistUNet.oneHot(9)).noise(),
+          view.inverse(
+              Guidance.classifierFree(
+                  unet.predict(seen, new int[] {t}, MnistUNet.oneHot(other)).noise(),
                   unet.predict(seen, new int[] {t}, Tensor.zeros(1, 10)).noise(),
-                  5)
-              .rot90(2);
-      Tensor eps = e1.add(e2).mul(0.5f);
+                  5));
+      Tensor eps = combine.apply(e1, e2);
       Tensor z = ts.get(i + 1) > 0 ? noise.next(1, 1, 28, 28) : null;
       x = s.step(eps, null, t, ts.get(i + 1), x, z).prevSample();
     }
+    return x;
+  }
+
+  @Test
+  void anagramAveragesTheInverseViewsOfBothEstimates() {
+    Tensor x = manualAnagramLoop(6, 9, View.ROT180, (e1, e2) -> e1.add(e2).mul(0.5f));
     Tensor actual =
         diffusion
             .pipeline()
             .label(6)
             .anagram(Condition.label(9), View.ROT180)
-            .timesteps(ts)
+            .timesteps(Timesteps.evenly(300, 3))
             .seed(5)
             .generate()
             .images();
@@ -124,29 +134,8 @@ class PipelineTest {
 
   @Test
   void anagramWeightsWeighTheInverseViews() {
-    MnistUNet unet = (MnistUNet) diffusion.denoiser();
-    DDPMScheduler s = DDPMScheduler.mnist();
     Timesteps ts = Timesteps.evenly(300, 3);
-    NoiseSource noise = NoiseSource.seeded(5);
-    Tensor x = noise.next(1, 1, 28, 28);
-    for (int i = 0; i < ts.steps(); i++) {
-      int t = ts.get(i);
-      Tensor e1 =
-          Guidance.classifierFree(
-              unet.predict(x, new int[] {t}, MnistUNet.oneHot(7)).noise(),
-              unet.predict(x, new int[] {t}, Tensor.zeros(1, 10)).noise(),
-              5);
-      Tensor seen = x.flipVertical();
-      Tensor e2 =
-          Guidance.classifierFree(
-                  unet.predict(seen, new int[] {t}, MnistUNet.oneHot(1)).noise(),
-                  unet.predict(seen, new int[] {t}, Tensor.zeros(1, 10)).noise(),
-                  5)
-              .flipVertical();
-      Tensor eps = e1.mul(0.75f).add(e2.mul(0.25f));
-      Tensor z = ts.get(i + 1) > 0 ? noise.next(1, 1, 28, 28) : null;
-      x = s.step(eps, null, t, ts.get(i + 1), x, z).prevSample();
-    }
+    Tensor x = manualAnagramLoop(7, 1, View.FLIP, (e1, e2) -> e1.mul(0.75f).add(e2.mul(0.25f)));
     Tensor actual =
         diffusion
             .pipeline()
