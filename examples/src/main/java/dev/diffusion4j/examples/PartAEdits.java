@@ -4,7 +4,7 @@ import static dev.diffusion4j.examples.PartASections.cat;
 
 import dev.diffusion4j.Condition;
 import dev.diffusion4j.Variant;
-import dev.diffusion4j.examples.PartASections.Technique;
+import dev.diffusion4j.examples.PartASections.SamplingTechnique;
 import dev.diffusion4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,14 +22,7 @@ final class PartAEdits {
       name = "mnist-sdedit",
       mixinStandardHelpOptions = true,
       description = "Part A 1.7: SDEdit on a real image and on drawings.")
-  static final class SdEdit extends Technique {
-    @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
-
-    @Override
-    dev.diffusion4j.Sampler sampler() {
-      return sampling.sampler;
-    }
-
+  static final class SdEdit extends SamplingTechnique {
     @Override
     String title() {
       return "Image-to-image translation (SDEdit)";
@@ -85,14 +78,7 @@ final class PartAEdits {
       name = "mnist-inpaint",
       mixinStandardHelpOptions = true,
       description = "Part A 1.7.2: inpainting (RePaint).")
-  static final class Inpaint extends Technique {
-    @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
-
-    @Override
-    dev.diffusion4j.Sampler sampler() {
-      return sampling.sampler;
-    }
-
+  static final class Inpaint extends SamplingTechnique {
     @Override
     String title() {
       return "Inpainting";
@@ -150,14 +136,7 @@ final class PartAEdits {
       name = "mnist-translate",
       mixinStandardHelpOptions = true,
       description = "Part A 1.7.3: conditional image-to-image translation.")
-  static final class Translate extends Technique {
-    @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
-
-    @Override
-    dev.diffusion4j.Sampler sampler() {
-      return sampling.sampler;
-    }
-
+  static final class Translate extends SamplingTechnique {
     @Override
     String title() {
       return "Conditional image-to-image translation";

@@ -5,6 +5,7 @@ import static dev.diffusion4j.examples.PartASections.cat;
 import dev.diffusion4j.Condition;
 import dev.diffusion4j.ConsoleProgress;
 import dev.diffusion4j.Variant;
+import dev.diffusion4j.examples.PartASections.SamplingTechnique;
 import dev.diffusion4j.examples.PartASections.Technique;
 import dev.diffusion4j.image.GaussianBlur;
 import dev.diffusion4j.image.ValueRange;
@@ -28,14 +29,7 @@ final class PartAIllusions {
       mixinStandardHelpOptions = true,
       description =
           "Part A 1.8: visual anagrams; writes DIR/anagram_<i>.png (as the image reads upright).")
-  static final class Anagram extends Technique {
-    @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
-
-    @Override
-    dev.diffusion4j.Sampler sampler() {
-      return sampling.sampler;
-    }
-
+  static final class Anagram extends SamplingTechnique {
     @Option(
         names = "--upright",
         defaultValue = "6",
@@ -193,14 +187,7 @@ final class PartAIllusions {
       name = "mnist-hybrid",
       mixinStandardHelpOptions = true,
       description = "Part A 1.9: hybrid images; writes DIR/hybrid_<i>.png.")
-  static final class Hybrid extends Technique {
-    @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
-
-    @Override
-    dev.diffusion4j.Sampler sampler() {
-      return sampling.sampler;
-    }
-
+  static final class Hybrid extends SamplingTechnique {
     @Option(
         names = "--low",
         defaultValue = "8",

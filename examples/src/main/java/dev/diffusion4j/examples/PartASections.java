@@ -23,6 +23,16 @@ final class PartASections {
   private PartASections() {}
 
   /** A part A section: runs on MNIST, or on IF with {@code --if-models}. */
+  /** A technique that samples, and so takes {@code --sampler ddpm|ddim|dpm++}. */
+  abstract static class SamplingTechnique extends Technique {
+    @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
+
+    @Override
+    dev.diffusion4j.Sampler sampler() {
+      return sampling.sampler;
+    }
+  }
+
   abstract static class Technique extends Section {
     @Option(
         names = "--if-models",
@@ -278,14 +288,7 @@ final class PartASections {
       mixinStandardHelpOptions = true,
       description =
           "Part A 1.5-1.6: sampling from noise without and with classifier-free guidance.")
-  static final class Sampling extends Technique {
-    @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
-
-    @Override
-    dev.diffusion4j.Sampler sampler() {
-      return sampling.sampler;
-    }
-
+  static final class Sampling extends SamplingTechnique {
     @Override
     String title() {
       return "Sampling, and classifier-free guidance";
