@@ -10,8 +10,8 @@ Contents:
 * ``schedules.json``: the cosine schedule (squaredcos_cap_v2, T = 1000) betas and alphas_cumprod, as diffusers'
   ``betas_for_alpha_bar`` computes them (double, then float32) with ``torch.cumprod``; part B's linear schedule
   (``torch.linspace(1e-4, 0.02, 300)``).
-* ``blur.json``: torchvision's ``gaussian_blur`` re-implemented with torch ops (float32 linspace kernel, reflect
-  padding, a 2-D conv2d with the outer-product kernel) on a fixed random image, for several (k, sigma).
+* ``blur.json``: torchvision's own ``gaussian_blur`` (``torchvision.transforms.functional``) on a fixed random image,
+  for several (k, sigma).
 * ``step.json``: DDPM steps with learned-range and fixed variance, with and without dynamic thresholding; the
   forward process and x0_hat.
 * ``misc.json``: classifier-free guidance, the RePaint projection, bilinear resize with align_corners=True,
@@ -41,15 +41,10 @@ def cosine_betas(T=1000, max_beta=0.999):
 
 
 def blur(img, k, sigma):
-    half = (k - 1) * 0.5
-    x = torch.linspace(-half, half, steps=k)
-    pdf = torch.exp(-0.5 * (x / sigma).pow(2))
-    k1 = pdf / pdf.sum()
-    k2 = torch.outer(k1, k1)
-    c = img.shape[1]
-    weight = k2.expand(c, 1, k, k)
-    padded = F.pad(img, [k // 2] * 4, mode="reflect")
-    return F.conv2d(padded, weight, groups=c)
+    """torchvision's own ``gaussian_blur`` (reflect padding, float32 kernel): the authority the Java blur matches."""
+    import torchvision.transforms.functional as TF
+
+    return TF.gaussian_blur(img, [k, k], [sigma, sigma])
 
 
 def threshold(x0, ratio, max_value):
