@@ -47,6 +47,7 @@ def main():
     p.add_argument("runs", nargs="+", help="run folders of train.py --model time --ema R")
     p.add_argument("--judge", required=True, help="classifier weights (classifier.py train)")
     p.add_argument("--count", type=int, default=500)
+    p.add_argument("--seed", type=int, default=1, help="the sampling seed (report on a seed not looked at in tuning)")
     p.add_argument("--save", help="folder for the judged weights and results.json")
     args = p.parse_args()
     dev = "cuda" if torch.cuda.is_available() else "cpu"
@@ -60,7 +61,7 @@ def main():
             model = unet.build("time", settings["hidden"])
             model.load_state_dict(state)
             model.to(dev).eval()
-            x = ddpm.sample(lambda x, t: model(x.to(dev), t.to(dev)).cpu(), args.count, torch.Generator().manual_seed(1))
+            x = ddpm.sample(lambda x, t: model(x.to(dev), t.to(dev)).cpu(), args.count, torch.Generator().manual_seed(args.seed))
             with torch.no_grad():
                 probs = F.softmax(judge(x.clamp(0, 1).mul(255).round().div(255)), 1)
             conf, pred = probs.max(1)
