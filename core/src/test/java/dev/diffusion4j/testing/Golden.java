@@ -80,6 +80,14 @@ public final class Golden {
         }
       }
       double mean = (double) sum / count;
+      System.out.printf(
+          Locale.ROOT,
+          "margin golden %s: mean |diff| %.3f of %.1f levels, max %d of %d%n",
+          name,
+          mean,
+          MEAN_TOLERANCE,
+          max,
+          MAX_TOLERANCE);
       if (mean > MEAN_TOLERANCE || max > MAX_TOLERANCE) {
         Path dir = Paths.get("target", "golden-diff");
         Files.createDirectories(dir);
