@@ -81,7 +81,9 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
         }
       }
       throw new IllegalArgumentException(
-          "unknown solver_type '" + name + "'; supported: [midpoint, heun]");
+          "unknown solver_type '"
+              + dev.diffusion4j.Messages.quote(name)
+              + "'; supported: [midpoint, heun]");
     }
   }
 
@@ -106,7 +108,9 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
         }
       }
       throw new IllegalArgumentException(
-          "unknown final_sigmas_type '" + name + "'; supported: [zero, sigma_min]");
+          "unknown final_sigmas_type '"
+              + dev.diffusion4j.Messages.quote(name)
+              + "'; supported: [zero, sigma_min]");
     }
   }
 

@@ -30,7 +30,9 @@ public enum TimestepSpacing {
       }
     }
     throw new IllegalArgumentException(
-        "unknown timestep_spacing '" + name + "'; supported: [linspace, leading, trailing]");
+        "unknown timestep_spacing '"
+            + dev.diffusion4j.Messages.quote(name)
+            + "'; supported: [linspace, leading, trailing]");
   }
 
   /**
