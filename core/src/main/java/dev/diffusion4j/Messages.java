@@ -24,7 +24,23 @@ public final class Messages {
    */
   public static String quote(Object input) {
     String s = String.valueOf(input);
-    int n = Math.min(s.length(), MAX_CHARS);
+    String escaped = escape(s, Math.min(s.length(), MAX_CHARS), true);
+    return s.length() > MAX_CHARS ? escaped + "... (" + s.length() + " chars)" : escaped;
+  }
+
+  /**
+   * Returns a whole message with its control characters escaped as {@link #quote(Object)} does, but
+   * not cut: for a program that prints an exception's message as one line of its log.
+   *
+   * @param message a message; may be {@code null}
+   * @return the message on one line
+   */
+  public static String singleLine(String message) {
+    String s = String.valueOf(message);
+    return escape(s, s.length(), false);
+  }
+
+  private static String escape(String s, int n, boolean backslash) {
     StringBuilder b = new StringBuilder(n + 16);
     for (int i = 0; i < n; i++) {
       char c = s.charAt(i);
@@ -32,7 +48,7 @@ public final class Messages {
         case '\n' -> b.append("\\n");
         case '\r' -> b.append("\\r");
         case '\t' -> b.append("\\t");
-        case '\\' -> b.append("\\\\");
+        case '\\' -> b.append(backslash ? "\\\\" : "\\");
         default -> {
           if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029') {
             b.append(String.format("\\u%04x", (int) c));
@@ -41,9 +57,6 @@ public final class Messages {
           }
         }
       }
-    }
-    if (s.length() > MAX_CHARS) {
-      b.append("... (").append(s.length()).append(" chars)");
     }
     return b.toString();
   }
