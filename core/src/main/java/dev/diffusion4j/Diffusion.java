@@ -342,14 +342,41 @@ public final class Diffusion implements AutoCloseable {
   /**
    * The forward process of the model's schedule: {@code sqrt(abar_t) x0 + sqrt(1 - abar_t) eps}.
    *
-   * @param image clean images {@code [N, C, H, W]}. Not modified.
+   * @param image clean images {@code [N, C, H, W]} of the model's sample shape, in its value range
+   *     ({@link dev.diffusion4j.image.ValueRange#requireWithin}). Not modified.
    * @param timestep {@code t}
    * @param noise the source of {@code eps}
    * @return the noised images
+   * @throws IllegalArgumentException for an image of another rank or sample shape, or with values
+   *     outside the model's range; for a null noise source
    */
   public dev.diffusion4j.tensor.Tensor forward(
       dev.diffusion4j.tensor.Tensor image, int timestep, dev.diffusion4j.noise.NoiseSource noise) {
     checkOpen();
+    if (image == null) {
+      throw new IllegalArgumentException("image must not be null");
+    }
+    if (noise == null) {
+      throw new IllegalArgumentException("noise must not be null");
+    }
+    int[] sample = denoiser.sampleShape();
+    int[] shape = image.shape();
+    if (shape.length != 4
+        || shape[1] != sample[0]
+        || shape[2] != sample[1]
+        || shape[3] != sample[2]) {
+      throw new IllegalArgumentException(
+          "image must have shape [N, "
+              + sample[0]
+              + ", "
+              + sample[1]
+              + ", "
+              + sample[2]
+              + "] for this model, but has shape: "
+              + java.util.Arrays.toString(shape)
+              + (shape.length == 2 ? "; add the batch and channel axes: reshape(1, 1, H, W)" : ""));
+    }
+    denoiser.valueRange().requireWithin(image, "image");
     return denoiser.scheduler().addNoise(image, noise.next(image.shape()), timestep);
   }
 

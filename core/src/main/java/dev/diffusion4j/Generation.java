@@ -4,6 +4,8 @@ import dev.diffusion4j.image.Images;
 import dev.diffusion4j.image.ValueRange;
 import dev.diffusion4j.tensor.Tensor;
 import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IllegalFormatException;
@@ -109,9 +111,12 @@ public final class Generation {
    *
    * @param dir the folder
    * @param pattern a {@link String#format} pattern with one integer, the sample index, ending in
-   *     .png, .jpg or .jpeg; for example {@code "seven-%02d.png"}
+   *     .png, .jpg or .jpeg; for example {@code "seven-%02d.png"} The pattern makes file names
+   *     only: one with a path separator, {@code ..} or an absolute path is refused, so that no file
+   *     is written outside {@code dir}.
    * @return the files written, in sample order
-   * @throws IllegalArgumentException for a pattern without the index or with another extension
+   * @throws IllegalArgumentException for a pattern without the index, with another extension or
+   *     with a folder in it; for a {@code dir} that exists and is not a folder
    * @throws java.io.UncheckedIOException if a file cannot be written
    */
   public List<Path> save(Path dir, String pattern) {
@@ -126,19 +131,59 @@ public final class Generation {
       first = String.format(pattern, 0);
     } catch (IllegalFormatException e) {
       throw new IllegalArgumentException(
-          "pattern must be a format with one integer (the sample index), but is: " + pattern, e);
+          "pattern must be a format with one integer (the sample index), but is: "
+              + Messages.quote(pattern),
+          e);
     }
     if (count() > 1 && first.equals(String.format(pattern, 1))) {
       throw new IllegalArgumentException(
-          "pattern must contain the sample index (e.g. %d), but is: " + pattern);
+          "pattern must contain the sample index (e.g. %d), but is: " + Messages.quote(pattern));
+    }
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new IllegalArgumentException(
+          "dir must be a folder to save the samples in, but is a file: "
+              + Messages.quote(dir)
+              + " (give the folder, and the file names as the pattern)");
+    }
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < count(); i++) {
+      names.add(fileName(String.format(pattern, i), pattern));
     }
     List<Path> written = new ArrayList<>();
     for (int i = 0; i < count(); i++) {
-      Path file = dir.resolve(String.format(pattern, i));
+      Path file = dir.resolve(names.get(i));
       Images.write(image(i), file);
       written.add(file);
     }
     return List.copyOf(written);
+  }
+
+  /** Refuses a formatted name that is not a plain file name (a folder, {@code ..}, a root). */
+  private static String fileName(String name, String pattern) {
+    boolean plain =
+        !name.isEmpty()
+            && name.indexOf('/') < 0
+            && name.indexOf('\\') < 0
+            && name.indexOf('\0') < 0
+            && !name.equals(".")
+            && !name.equals("..");
+    if (plain) {
+      try {
+        Path p = Path.of(name);
+        plain = !p.isAbsolute() && p.getNameCount() == 1 && p.getRoot() == null;
+      } catch (InvalidPathException e) {
+        plain = false;
+      }
+    }
+    if (!plain) {
+      throw new IllegalArgumentException(
+          "pattern must make plain file names (no folder, '..' or absolute path: the files go in"
+              + " dir), but makes "
+              + Messages.quote(name)
+              + " from: "
+              + Messages.quote(pattern));
+    }
+    return name;
   }
 
   /**

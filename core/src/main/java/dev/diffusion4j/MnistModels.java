@@ -229,7 +229,10 @@ public final class MnistModels {
   private static void checkName(String name) {
     if (name == null || !NAMES.contains(name)) {
       throw new IllegalArgumentException(
-          "name must be one of the shipped MNIST models " + NAMES + ", but is: " + name);
+          "name must be one of the shipped MNIST models "
+              + NAMES
+              + ", but is: "
+              + Messages.quote(name));
     }
   }
 

@@ -36,6 +36,6 @@ public final class RegularFiles {
     } else {
       found = "is not a regular file (a FIFO, a device or a socket)";
     }
-    throw new IllegalArgumentException(what + " " + found + ": " + path);
+    throw new IllegalArgumentException(what + " " + found + ": " + Messages.quote(path));
   }
 }

@@ -82,7 +82,7 @@ public enum Sampler {
     }
     throw new IllegalArgumentException(
         "unknown sampler '"
-            + name
+            + Messages.quote(name)
             + "'; choose one of: "
             + Arrays.stream(values()).map(Sampler::cliName).toList());
   }

@@ -32,6 +32,8 @@ public final class AnimatedGif {
    * @param delayMillis the time each frame shows, at least 10 ms (GIF counts in hundredths)
    * @param lastFrameDelayMillis how long the last frame shows before the loop restarts
    * @param path the .gif file to write; parent folders are created
+   * @throws IllegalArgumentException for no frames, a null frame, frames of different sizes (GIF
+   *     would show the smaller ones in a corner of the first one's canvas) or a delay under 10 ms
    * @throws UncheckedIOException if the file cannot be written
    */
   public static void write(
@@ -42,6 +44,29 @@ public final class AnimatedGif {
     if (delayMillis < 10 || lastFrameDelayMillis < 10) {
       throw new IllegalArgumentException(
           "delays must be >= 10 ms, but are: " + delayMillis + ", " + lastFrameDelayMillis);
+    }
+    if (path == null) {
+      throw new IllegalArgumentException("path must not be null");
+    }
+    BufferedImage first = frames.get(0);
+    for (int i = 0; i < frames.size(); i++) {
+      BufferedImage frame = frames.get(i);
+      if (frame == null) {
+        throw new IllegalArgumentException("frames must not hold null, but frame " + i + " is");
+      }
+      if (frame.getWidth() != first.getWidth() || frame.getHeight() != first.getHeight()) {
+        throw new IllegalArgumentException(
+            "frames must all have one size, but frame 0 is "
+                + first.getWidth()
+                + "x"
+                + first.getHeight()
+                + " and frame "
+                + i
+                + " is "
+                + frame.getWidth()
+                + "x"
+                + frame.getHeight());
+      }
     }
     ImageWriter writer = ImageIO.getImageWritersByFormatName("gif").next();
     try {

@@ -123,8 +123,10 @@ public final class Images {
 
   /**
    * Naive CMYK to RGB: {@code R = 255 (1 - C)(1 - K)}, and likewise for G with M, B with Y. The
-   * samples are in Adobe's inverted convention ({@code 255 - ink}), which Photoshop, PIL and the
-   * JDK's own JPEG writer all use, so {@code R = c' k' / 255}.
+   * file holds Adobe's inverted samples ({@code 255 - ink}, as Photoshop and PIL write them); the
+   * JDK's reader undoes that inversion, so the raster it returns holds the ink itself and {@code R
+   * = (255 - c)(255 - k) / 255}. PIL reads the same files to the same colours (a PIL-written white
+   * CMYK JPEG read as black before this was fixed).
    */
   private static BufferedImage cmykToRgb(Raster raster) {
     int w = raster.getWidth();
@@ -134,10 +136,10 @@ public final class Images {
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
         raster.getPixel(x, y, px);
-        int k = px[3];
-        int r = Math.round(px[0] * k / 255f);
-        int g = Math.round(px[1] * k / 255f);
-        int b = Math.round(px[2] * k / 255f);
+        int k = 255 - px[3];
+        int r = Math.round((255 - px[0]) * k / 255f);
+        int g = Math.round((255 - px[1]) * k / 255f);
+        int b = Math.round((255 - px[2]) * k / 255f);
         out.setRGB(x, y, (r << 16) | (g << 8) | b);
       }
     }

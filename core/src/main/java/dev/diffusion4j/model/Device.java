@@ -143,9 +143,11 @@ public final class Device {
     if (kind == Kind.AUTO
         && !"false".equals(System.getProperty(PROBE_PROPERTY))
         && !CudaProbe.driverPresent()) {
+      // a machine without an NVIDIA driver is a CPU-only install: running on its CPU is what
+      // was expected, so this is said at DEBUG (once per JVM), not at INFO on every run
       if (FALLBACK_LOGGED.compareAndSet(false, true)) {
         LOG.log(
-            Level.INFO,
+            Level.DEBUG,
             "CUDA is not available (no NVIDIA driver library found: {0}); running on the CPU",
             CudaProbe.driverLibrary());
       }

@@ -352,10 +352,16 @@ public final class DDIMScheduler implements Scheduler {
    * (T / n) + steps_offset}; {@code trailing} rounds {@code arange(T, 0, -T / n) - 1} (all
    * descending, numpy's float64 arithmetic and round-half-to-even).
    *
-   * @throws IllegalArgumentException if {@code numInferenceSteps} is not in {@code [1, T]}, or if
-   *     upstream's list would hold a timestep outside the schedule (for example trailing with
-   *     {@code T / n} not a whole number, where numpy's {@code arange} can yield a last timestep of
-   *     -1, which diffusers would read as its noisiest)
+   * <p>Trailing spacing where {@code T / n} is not a whole number: numpy's {@code arange} can yield
+   * one entry too many, a last timestep of -1 (diffusers' list for 7, 14, 28, 55, 56, 110, 112,
+   * 127, 213, 220, 224, 247, 254 and 291 steps on MNIST's 300; diffusers then reads {@code
+   * alphas_cumprod[-1]}, its noisiest). That extra entry is dropped, so that the run has the {@code
+   * n} steps asked for, the other {@code n} timesteps being diffusers' own.
+   *
+   * @throws IllegalArgumentException if {@code numInferenceSteps} is not in {@code [1, T]}, if
+   *     upstream's list would hold another timestep outside the schedule, or if {@code eta} is so
+   *     large that a step of this run would be NaN (its noise variance exceeds {@code 1 -
+   *     abar_t-1}; never for {@code eta <= 1})
    */
   @Override
   public Run setTimesteps(int numInferenceSteps) {
@@ -389,10 +395,7 @@ public final class DDIMScheduler implements Scheduler {
         // np.round(np.arange(T, 0, -T / n)) - 1
         double[] y =
             TimestepSpacing.arangeDown(numTrainTimesteps, 0, -((double) numTrainTimesteps / n));
-        timesteps = new int[y.length];
-        for (int i = 0; i < y.length; i++) {
-          timesteps[i] = (int) Math.rint(y[i]) - 1;
-        }
+        timesteps = TimestepSpacing.trailingWithoutOvershoot(y, n);
       }
       default -> throw new IllegalStateException("unknown spacing: " + timestepSpacing);
     }
@@ -408,6 +411,29 @@ public final class DDIMScheduler implements Scheduler {
                 + " (its own indexing), one outside [0, "
                 + (numTrainTimesteps - 1)
                 + "]; choose another step count or spacing");
+      }
+    }
+    // eta: a sigma_t^2 above 1 - abar_t-1 makes the direction of formula (12) the root of a
+    // negative number, NaN at every pixel; refuse the setting instead of blaming the sample
+    for (int t : timesteps) {
+      int prev = t - numTrainTimesteps / n;
+      float aT = alphasCumprod[t];
+      float aPrev = prev >= 0 ? alphasCumprod[prev] : finalAlphaCumprod;
+      float variance = ((1f - aPrev) / (1f - aT)) * (1f - aT / aPrev);
+      float std = (float) eta * (float) Math.sqrt(variance);
+      if (!(1f - aPrev - std * std >= 0f)) {
+        throw new IllegalArgumentException(
+            "eta "
+                + eta
+                + " is too large for "
+                + n
+                + " steps: at timestep "
+                + (t + offset)
+                + " its noise variance sigma_t^2 = "
+                + std * std
+                + " exceeds 1 - abar_t-1 = "
+                + (1f - aPrev)
+                + ", and the step would be NaN; eta in [0, 1] always works");
       }
     }
     int[] library = new int[timesteps.length];

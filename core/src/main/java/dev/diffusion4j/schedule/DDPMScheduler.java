@@ -91,7 +91,7 @@ public final class DDPMScheduler {
       }
       throw new IllegalArgumentException(
           "unknown variance_type '"
-              + name
+              + dev.diffusion4j.Messages.quote(name)
               + "'; supported: [fixed_small, fixed_large, learned, learned_range]");
     }
   }

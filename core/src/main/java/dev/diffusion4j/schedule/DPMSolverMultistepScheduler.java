@@ -81,7 +81,9 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
         }
       }
       throw new IllegalArgumentException(
-          "unknown solver_type '" + name + "'; supported: [midpoint, heun]");
+          "unknown solver_type '"
+              + dev.diffusion4j.Messages.quote(name)
+              + "'; supported: [midpoint, heun]");
     }
   }
 
@@ -106,7 +108,9 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
         }
       }
       throw new IllegalArgumentException(
-          "unknown final_sigmas_type '" + name + "'; supported: [zero, sigma_min]");
+          "unknown final_sigmas_type '"
+              + dev.diffusion4j.Messages.quote(name)
+              + "'; supported: [zero, sigma_min]");
     }
   }
 
@@ -443,15 +447,25 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
    * {@code arange(L, 0, -T / n) - 1} (numpy's float64 arithmetic and round-half-to-even). The sigma
    * of each timestep is {@code sqrt((1 - abar) / abar)}, then the final sigma.
    *
-   * @throws IllegalArgumentException if {@code numInferenceSteps} is less than 1, or if upstream's
-   *     list would hold a timestep outside the schedule (for example trailing with {@code T / n}
-   *     not a whole number, where numpy's {@code arange} can yield a last timestep of -1)
+   * <p>Trailing spacing drops the extra last timestep of -1 that numpy's {@code arange} yields for
+   * some {@code n} (as {@link DDIMScheduler#setTimesteps(int)} does), so that the run has the
+   * {@code n} steps asked for.
+   *
+   * @throws IllegalArgumentException if {@code numInferenceSteps} is not in {@code [1, T - 1]}, if
+   *     the list repeats a timestep (the solver would divide by zero) or if upstream's list would
+   *     hold another timestep outside the schedule
    */
   @Override
   public Run setTimesteps(int numInferenceSteps) {
-    if (numInferenceSteps < 1) {
+    if (numInferenceSteps < 1 || numInferenceSteps >= numTrainTimesteps) {
       throw new IllegalArgumentException(
-          "numInferenceSteps must be >= 1, but is: " + numInferenceSteps);
+          "numInferenceSteps must be in [1, "
+              + (numTrainTimesteps - 1)
+              + "] (fewer than the "
+              + numTrainTimesteps
+              + " training timesteps: as many repeat a timestep, and the solver's step between"
+              + " them divides by zero), but is: "
+              + numInferenceSteps);
     }
     int n = numInferenceSteps;
     // clipped_idx = searchsorted(flip(lambda_t), lambda_min_clipped): the count of lambdas below it
@@ -484,12 +498,24 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
       case TRAILING -> {
         // np.arange(L, 0, -T / n).round() - 1
         double[] y = TimestepSpacing.arangeDown(lastTimestep, 0, -((double) numTrainTimesteps / n));
-        timesteps = new int[y.length];
-        for (int i = 0; i < y.length; i++) {
-          timesteps[i] = (int) Math.rint(y[i]) - 1;
-        }
+        timesteps = TimestepSpacing.trailingWithoutOvershoot(y, n);
       }
       default -> throw new IllegalStateException("unknown spacing: " + timestepSpacing);
+    }
+    for (int i = 1; i < timesteps.length; i++) {
+      if (timesteps[i] >= timesteps[i - 1]) {
+        throw new IllegalArgumentException(
+            "numInferenceSteps "
+                + n
+                + " with "
+                + timestepSpacing
+                + " spacing repeats timestep "
+                + timesteps[i]
+                + " of "
+                + lastTimestep
+                + " (after lambda_min_clipped), and the solver's step between the two divides by"
+                + " zero (NaN); choose fewer steps");
+      }
     }
     for (int t : timesteps) {
       if (t < 0 || t >= numTrainTimesteps) {

@@ -30,7 +30,9 @@ public enum TimestepSpacing {
       }
     }
     throw new IllegalArgumentException(
-        "unknown timestep_spacing '" + name + "'; supported: [linspace, leading, trailing]");
+        "unknown timestep_spacing '"
+            + dev.diffusion4j.Messages.quote(name)
+            + "'; supported: [linspace, leading, trailing]");
   }
 
   /**
@@ -62,5 +64,26 @@ public enum TimestepSpacing {
       y[i] = start + i * delta;
     }
     return y;
+  }
+
+  /**
+   * Diffusers' trailing list {@code round(arange(L, 0, -T / n)) - 1}, without the extra last entry
+   * of -1 that numpy's float step yields for some {@code n} (one entry too many, e.g. 8 for {@code
+   * n = 7} of 300), so that the list has the {@code n} entries asked for.
+   *
+   * @param y the values of {@code arange}
+   * @param n the step count asked for
+   * @return the timesteps in diffusers' indexing
+   */
+  static int[] trailingWithoutOvershoot(double[] y, int n) {
+    int length = y.length;
+    if (length == n + 1 && (int) Math.rint(y[length - 1]) - 1 < 0) {
+      length = n;
+    }
+    int[] timesteps = new int[length];
+    for (int i = 0; i < length; i++) {
+      timesteps[i] = (int) Math.rint(y[i]) - 1;
+    }
+    return timesteps;
   }
 }

@@ -68,7 +68,7 @@ public final class PromptEmbeddings {
             "embeddings file "
                 + path
                 + ": the embedding of \""
-                + prompt
+                + dev.diffusion4j.Messages.quote(prompt)
                 + "\" must have shape [77, "
                 + (width > 0 ? width : s.length == 2 ? s[1] : WIDTH)
                 + "], but has shape: "
@@ -80,7 +80,7 @@ public final class PromptEmbeddings {
             "embeddings file "
                 + path
                 + ": the embedding of \""
-                + prompt
+                + dev.diffusion4j.Messages.quote(prompt)
                 + "\" must hold finite values only, but holds "
                 + dev.diffusion4j.tensor.Finite.describe(t, bad));
       }
@@ -130,7 +130,7 @@ public final class PromptEmbeddings {
     if (t == null) {
       throw new IllegalArgumentException(
           "unknown prompt \""
-              + prompt
+              + dev.diffusion4j.Messages.quote(prompt)
               + "\"; the embeddings file "
               + path.getFileName()
               + " holds: "

@@ -137,6 +137,15 @@ public record Safetensors(Map<String, Tensor> tensors, Map<String, String> metad
         throw bad(
             path, "tensor '" + name + "' has shape " + java.util.Arrays.toString(shape) + " < 0");
       }
+      if (d == 0) {
+        throw bad(
+            path,
+            "tensor '"
+                + name
+                + "' has shape "
+                + java.util.Arrays.toString(shape)
+                + ", which holds no element (every dimension must be at least 1)");
+      }
       count *= d;
       if (count > MAX_ELEMENTS || count * width > MAX_ELEMENTS) {
         throw bad(
@@ -213,7 +222,8 @@ public record Safetensors(Map<String, Tensor> tensors, Map<String, String> metad
   }
 
   private static IllegalArgumentException bad(Path path, String why) {
-    return new IllegalArgumentException("safetensors file " + path + " is malformed: " + why);
+    return new IllegalArgumentException(
+        "safetensors file " + dev.diffusion4j.Messages.quote(path) + " is malformed: " + why);
   }
 
   /**

@@ -135,7 +135,11 @@ public final class T5Encoder implements AutoCloseable {
       return HuggingFaceTokenizer.newInstance(tokenizerJson, options);
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException(
-          "tokenizer file " + tokenizerJson + " cannot be loaded: " + e.getMessage(), e);
+          "tokenizer file "
+              + dev.diffusion4j.Messages.quote(tokenizerJson)
+              + " cannot be loaded: "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -165,13 +169,28 @@ public final class T5Encoder implements AutoCloseable {
   }
 
   private long[][] tokenizeOpen(String prompt) {
-    Encoding e = tokenizer.encode(prompt);
+    Encoding e;
+    try {
+      e = tokenizer.encode(prompt);
+    } catch (RuntimeException failure) {
+      // the native tokenizer fails this way on a piece outside its vocabulary when its Unigram
+      // model has no unk_id ("Encountered an unknown token but `unk_id` is missing")
+      throw new IllegalArgumentException(
+          "prompt cannot be tokenized: \""
+              + dev.diffusion4j.Messages.quote(prompt)
+              + "\" ("
+              + dev.diffusion4j.Messages.quote(failure.getMessage())
+              + "); a tokenizer.json without model.unk_id cannot encode a character outside its"
+              + " vocabulary: remove that character or use a tokenizer with an unk_id",
+          failure);
+    }
     if (e.exceedMaxLength() && warned.put(prompt, Boolean.TRUE) == null) {
       LOG.log(
           Level.WARNING,
           "prompt is longer than {0} tokens and was truncated: \"{1}\"",
           PromptEmbeddings.TOKENS,
-          prompt.length() > 60 ? prompt.substring(0, 60) + "..." : prompt);
+          dev.diffusion4j.Messages.quote(
+              prompt.length() > 60 ? prompt.substring(0, 60) + "..." : prompt));
     }
     return new long[][] {e.getIds(), e.getAttentionMask()};
   }
@@ -221,7 +240,7 @@ public final class T5Encoder implements AutoCloseable {
         model.run(
             feeds,
             "last_hidden_state",
-            "the prompt \"" + prompt + "\"",
+            "the prompt \"" + dev.diffusion4j.Messages.quote(prompt) + "\"",
             1,
             PromptEmbeddings.TOKENS,
             PromptEmbeddings.WIDTH);

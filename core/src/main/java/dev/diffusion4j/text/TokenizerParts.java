@@ -31,8 +31,10 @@ import java.util.Set;
  *       backtracking in Oniguruma), nor use back-references, and is at most {@value
  *       #MAX_PATTERN_LENGTH} characters;
  *   <li>a {@code TemplateProcessing} post-processor may only name the sequences {@code A} and
- *       {@code B} and special tokens it defines, and each special token's ids must be the
- *       vocabulary ids of its tokens (a wrong list silently changes every prompt).
+ *       {@code B} ({@code A} alone in its {@code single} template: naming {@code B} there panics
+ *       the native tokenizer, which aborts the JVM) and special tokens it defines, and each special
+ *       token's ids must be the vocabulary ids of its tokens (a wrong list silently changes every
+ *       prompt).
  * </ul>
  */
 final class TokenizerParts {
@@ -473,7 +475,18 @@ final class TokenizerParts {
         if (item.has("Sequence") && item.get("Sequence").isJsonObject()) {
           String id = string(item.getAsJsonObject("Sequence"), "id", w + ".Sequence");
           if (!id.equals("A") && !id.equals("B")) {
-            throw bad(w + ".Sequence.id", "must be A or B, but is: \"" + id + "\"");
+            throw bad(
+                w + ".Sequence.id",
+                "must be A or B, but is: \"" + dev.diffusion4j.Messages.quote(id) + "\"");
+          }
+          if (part.equals("single") && !id.equals("A")) {
+            // tokenizers' TemplateProcessing indexes the second sequence of a single input out of
+            // bounds (template.rs: "index out of bounds"), a panic that aborts the JVM
+            throw bad(
+                w + ".Sequence.id",
+                "must be A in the single-sequence template (a prompt is one sequence), but is: \""
+                    + id
+                    + "\"");
           }
         } else if (item.has("SpecialToken") && item.get("SpecialToken").isJsonObject()) {
           String id = string(item.getAsJsonObject("SpecialToken"), "id", w + ".SpecialToken");

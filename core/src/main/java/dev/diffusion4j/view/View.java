@@ -93,6 +93,82 @@ public interface View {
   }
 
   /**
+   * Wraps a view so that a broken implementation is refused naming it, instead of failing deep
+   * inside the loop ({@code Geometry}, an NPE): {@code apply} and {@code inverse} must not return
+   * null and must return their input's shape, or that shape with H and W swapped (a quarter turn of
+   * a non-square image); a view that reshapes or drops part of the batch is refused. The built-in
+   * views are returned as they are.
+   *
+   * @param view the view, e.g. one of a user's own
+   * @return a view that checks every result of {@code view}
+   * @throws IllegalArgumentException if the view or its name is null
+   */
+  static View checked(View view) {
+    if (view == null) {
+      throw new IllegalArgumentException("view must not be null");
+    }
+    for (View v : new View[] {IDENTITY, FLIP, ROT90, ROT180, ROT270, NEGATE}) {
+      if (v == view) {
+        return view;
+      }
+    }
+    String name = view.name();
+    if (name == null) {
+      throw new IllegalArgumentException(
+          "view must have a name, but " + view.getClass().getName() + ".name() returns null");
+    }
+    String label = "view '" + dev.diffusion4j.Messages.quote(name) + "'";
+    return new View() {
+      @Override
+      public Tensor apply(Tensor x) {
+        return check(view.apply(x), x, "apply");
+      }
+
+      @Override
+      public Tensor inverse(Tensor x) {
+        return check(view.inverse(x), x, "inverse");
+      }
+
+      private Tensor check(Tensor out, Tensor in, String method) {
+        if (out == null) {
+          throw new IllegalArgumentException(label + ": " + method + " returned null");
+        }
+        int[] o = out.shape();
+        int[] i = in.shape();
+        boolean same = java.util.Arrays.equals(o, i);
+        boolean transposed =
+            o.length == 4
+                && i.length == 4
+                && o[0] == i[0]
+                && o[1] == i[1]
+                && o[2] == i[3]
+                && o[3] == i[2];
+        if (!same && !transposed) {
+          throw new IllegalArgumentException(
+              label
+                  + ": "
+                  + method
+                  + " must return its input's shape "
+                  + java.util.Arrays.toString(i)
+                  + " (or with H and W swapped), but returned shape "
+                  + java.util.Arrays.toString(o));
+        }
+        return out;
+      }
+
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public String toString() {
+        return "View[" + name + ", checked]";
+      }
+    };
+  }
+
+  /**
    * Returns a built-in view by name.
    *
    * @param name one of identity, flip, rot90, rot180, rot270, negate
@@ -106,6 +182,7 @@ public interface View {
       }
     }
     throw new IllegalArgumentException(
-        "view must be one of [identity, flip, rot90, rot180, rot270, negate], but is: " + name);
+        "view must be one of [identity, flip, rot90, rot180, rot270, negate], but is: "
+            + dev.diffusion4j.Messages.quote(name));
   }
 }

@@ -90,7 +90,9 @@ class HostileImageTest {
     WritableRaster raster = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, 8, 8, 4, null);
     for (int y = 0; y < 8; y++) {
       for (int x = 0; x < 8; x++) {
-        raster.setPixel(x, y, new int[] {0, 255, 255, 0}); // red: no cyan, full magenta and yellow
+        // red (no cyan, full magenta and yellow, no black) in Adobe's inverted samples, 255 - ink,
+        // which is how Photoshop and PIL store CMYK; PIL reads this file as red, too
+        raster.setPixel(x, y, new int[] {255, 0, 0, 255});
       }
     }
     Path file = dir.resolve("cmyk.jpg");
@@ -117,6 +119,30 @@ class HostileImageTest {
       assertThat(t.data()[27]).as(f.toString()).isCloseTo(1f, within(0.03f));
       assertThat(t.data()[hw + 27]).as(f.toString()).isCloseTo(0f, within(0.03f));
       assertThat(t.data()[2 * hw + 27]).as(f.toString()).isCloseTo(0f, within(0.03f));
+    }
+  }
+
+  @Test
+  void aWhiteCmykJpegAsPilWritesItReadsWhite() throws Exception {
+    // PIL's Image.new("CMYK", (8, 8), (0, 0, 0, 0)).save("white.jpg"): no ink, stored inverted
+    // (255, 255, 255, 255) behind an Adobe APP14 marker; it read as a black square
+    WritableRaster raster = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, 8, 8, 4, null);
+    for (int y = 0; y < 8; y++) {
+      for (int x = 0; x < 8; x++) {
+        raster.setPixel(x, y, new int[] {255, 255, 255, 255});
+      }
+    }
+    Path file = dir.resolve("white.jpg");
+    ImageWriter w = ImageIO.getImageWritersByFormatName("jpeg").next();
+    try (ImageOutputStream out = ImageIO.createImageOutputStream(file.toFile())) {
+      w.setOutput(out);
+      w.write(null, new IIOImage(raster, null, null), null);
+    } finally {
+      w.dispose();
+    }
+    Tensor gray = Images.readGray(file, ValueRange.ZERO_TO_ONE);
+    for (float v : gray.data()) {
+      assertThat(v).isCloseTo(1f, within(0.02f));
     }
   }
 

@@ -168,6 +168,55 @@ class SchedulerContractTest {
         .isLessThan(1e-6);
   }
 
+  /**
+   * numpy's arange gives 8 entries for 7 trailing steps of 300, the last diffusers' -1; the run
+   * keeps the 7 asked for (diffusers' first 7, from np.round(np.arange(300, 0, -300 / 7)) - 1).
+   */
+  @Test
+  void trailingSpacingDropsTheOvershootToMinusOne() {
+    Scheduler ddim = DDIMScheduler.builder(MNIST).timestepSpacing(TimestepSpacing.TRAILING).build();
+    assertThat(ddim.setTimesteps(7).timesteps()).containsExactly(300, 257, 214, 171, 129, 86, 43);
+    for (int n : new int[] {14, 28, 55, 56, 110, 112, 127, 213, 220, 224, 247, 254, 291}) {
+      int[] t = ddim.setTimesteps(n).timesteps();
+      assertThat(t).as("n = %d", n).hasSize(n).doesNotContain(0);
+      assertThat(t[n - 1]).as("n = %d", n).isPositive();
+    }
+    Scheduler dpm =
+        DPMSolverMultistepScheduler.builder(COSINE)
+            .timestepSpacing(TimestepSpacing.TRAILING)
+            .build();
+    // 1000 / 61: diffusers' list ends 32, 15, -1
+    int[] t = dpm.setTimesteps(61).timesteps();
+    assertThat(t).hasSize(61).endsWith(32, 15);
+  }
+
+  @Test
+  void absurdSamplerSettingsAreRefusedBeforeRunningBlamingTheSetting() {
+    assertThatThrownBy(() -> DPMSolverMultistepScheduler.builder(MNIST).build().setTimesteps(300))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(
+            "numInferenceSteps must be in [1, 299] (fewer than the 300 training timesteps: as"
+                + " many repeat a timestep");
+    assertThatThrownBy(
+            () -> DPMSolverMultistepScheduler.builder(COSINE).build().setTimesteps(1_000_000_000))
+        .hasMessageEndingWith("but is: 1000000000");
+    assertThatThrownBy(() -> DDIMScheduler.builder(MNIST).build().setTimesteps(1_000_000_000))
+        .hasMessage("numInferenceSteps must be in [1, 300], but is: 1000000000");
+    assertThatThrownBy(() -> DDIMScheduler.builder(MNIST).eta(Double.NaN))
+        .hasMessage("eta must be >= 0 and finite, but is: NaN");
+    assertThatThrownBy(() -> DDIMScheduler.builder(MNIST).eta(1e6).build().setTimesteps(50))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("eta 1000000.0 is too large for 50 steps: at timestep 295")
+        .hasMessageEndingWith("and the step would be NaN; eta in [0, 1] always works");
+    // eta = 1 (DDPM-like) runs at every step count of both schedules
+    for (NoiseSchedule schedule : List.of(MNIST, COSINE)) {
+      DDIMScheduler ddim = DDIMScheduler.builder(schedule).eta(1).build();
+      for (int n = 1; n <= schedule.numTrainTimesteps(); n++) {
+        ddim.setTimesteps(n);
+      }
+    }
+  }
+
   @Test
   void badSettingsNameTheParameterAndValue() {
     assertThatThrownBy(() -> DDIMScheduler.builder(MNIST).eta(-0.5))

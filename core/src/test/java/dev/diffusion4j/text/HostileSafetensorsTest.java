@@ -38,7 +38,8 @@ class HostileSafetensorsTest {
         "[4, -4]|[0, 16]|< 0",
         "[2.5]|[0, 8]|no valid dtype, shape and data_offsets",
         "[4]|[0, 1e30]|no valid dtype, shape and data_offsets",
-        "[4]|[0]|no valid dtype, shape and data_offsets"
+        "[4]|[0]|no valid dtype, shape and data_offsets",
+        "[0, 4096]|[0, 0]|which holds no element"
       })
   void malformedRangesAndShapesAreRefusedNamingTheTensor(String shape, String offsets, String why)
       throws Exception {

@@ -164,6 +164,22 @@ class HostileTokenizerTest {
                 .getAsJsonObject("Sequence")
                 .addProperty("id", "C"));
     variant(
+        "template-single-names-b",
+        "post_processor.single[0].Sequence.id must be A in the single-sequence template",
+        t ->
+            t.getAsJsonObject("post_processor")
+                .getAsJsonArray("single")
+                .get(0)
+                .getAsJsonObject()
+                .getAsJsonObject("Sequence")
+                .addProperty("id", "B"));
+    // no unk_id: loads, but "A photo  of a dog" holds pieces outside the tiny vocabulary
+    variant(
+        "no-unk-id",
+        "REFUSED java.lang.IllegalArgumentException: prompt cannot be tokenized: \"A photo  of a"
+            + " dog\"",
+        t -> t.getAsJsonObject("model").remove("unk_id"));
+    variant(
         "special-token-wrong-ids",
         "post_processor.special_tokens[\"</s>\"].ids[0] is 5, but \"</s>\" has id 1",
         t -> {
@@ -221,6 +237,8 @@ class HostileTokenizerTest {
                   () -> new AssertionError("no line for " + e.getKey() + ":\n" + r.output()));
       if (e.getValue() == null) {
         assertThat(line).startsWith("FILE " + e.getKey() + " ACCEPTED");
+      } else if (e.getValue().startsWith("REFUSED ")) {
+        assertThat(line).as(e.getKey()).contains(e.getValue()).contains("without model.unk_id");
       } else {
         assertThat(line)
             .as(e.getKey())

@@ -34,6 +34,33 @@ class ViewTest {
   }
 
   @Test
+  void aCheckedUserViewThatBreaksItsContractIsNamed() {
+    Tensor x = NoiseSource.seeded(1).next(2, 1, 4, 4);
+    View nulls = View.checked(View.of("mine\u001b[2J", t -> null, t -> t));
+    assertThatThrownBy(() -> nulls.apply(x))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("view 'mine\\u001b[2J': apply returned null");
+    View reshapes = View.checked(View.of("squash", t -> t.reshape(2, 1, 2, 8), t -> t));
+    assertThatThrownBy(() -> reshapes.apply(x))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "view 'squash': apply must return its input's shape [2, 1, 4, 4] (or with H and W"
+                + " swapped), but returned shape [2, 1, 2, 8]");
+    View halves =
+        View.checked(
+            View.of(
+                "half", t -> t, t -> Tensor.of(java.util.Arrays.copyOf(t.data(), 16), 1, 1, 4, 4)));
+    assertThatThrownBy(() -> halves.inverse(x))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("view 'half': inverse must return its input's shape [2, 1, 4, 4]");
+    // a well-behaved view passes through, a quarter turn of a non-square batch included
+    Tensor wide = NoiseSource.seeded(2).next(1, 1, 2, 3);
+    assertThat(View.checked(View.of("turn", t -> t.rot90(1), t -> t.rot90(-1))).apply(wide))
+        .isEqualTo(wide.rot90(1));
+    assertThat(View.checked(View.FLIP)).isSameAs(View.FLIP);
+  }
+
+  @Test
   void unknownNameListsTheChoices() {
     assertThatThrownBy(() -> View.named("mirror"))
         .isInstanceOf(IllegalArgumentException.class)

@@ -15,15 +15,26 @@ final class Context {
   final Path out;
   final long seed;
   final SessionSettings settings;
+
+  /** The folder of the models and their figures (the repository's, unless --models gives one). */
   final Path models;
+
+  /** The folder given with --models, or null: the shipped models are then found by ExampleData. */
+  private final Path modelsOption;
+
+  /** The folder given with --data, or null. */
+  private final Path data;
+
   String label = "";
   private MnistDigits heldout;
 
-  Context(Path out, long seed, SessionSettings settings, Path models) {
+  Context(Path out, long seed, SessionSettings settings, Path modelsOption, Path data) {
     this.out = out;
     this.seed = seed;
     this.settings = settings;
-    this.models = models;
+    this.modelsOption = modelsOption;
+    this.models = modelsOption != null ? modelsOption : Support.testdata("models/mnist");
+    this.data = data;
   }
 
   Path model(String kind, int epoch) {
@@ -37,7 +48,10 @@ final class Context {
    *     file is not there
    */
   Path model(String name) {
-    Path file = models.resolve(name + ".onnx");
+    if (modelsOption == null) {
+      return ExampleData.model(null, name);
+    }
+    Path file = modelsOption.resolve(name + ".onnx");
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException(
           Support.missingModel(file, "give their folder with --models DIR"));
@@ -46,11 +60,11 @@ final class Context {
   }
 
   /**
-   * A progress display for a run of this section, on an interactive console only (a log gets the
-   * showcase's one line per section).
+   * A progress display for a run of this section, in the one style of every command: redrawn in
+   * place on a console, a line per tenth of the run when piped ({@code System.console() == null}).
    */
   ConsoleProgress progress() {
-    return System.console() == null ? null : ConsoleProgress.toStandardError().labelled(label);
+    return ConsoleProgress.toStandardError().labelled(label);
   }
 
   Diffusion diffusion(String kind, int epoch) {
@@ -69,8 +83,8 @@ final class Context {
     if (heldout == null) {
       heldout =
           MnistDigits.read(
-              Support.testdata("mnist/heldout-images-idx3-ubyte"),
-              Support.testdata("mnist/heldout-labels-idx1-ubyte"));
+              ExampleData.data(data, ExampleData.HELDOUT_IMAGES),
+              ExampleData.data(data, ExampleData.HELDOUT_LABELS));
     }
     return heldout;
   }

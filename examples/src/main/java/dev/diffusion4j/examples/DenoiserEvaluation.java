@@ -42,6 +42,20 @@ final class DenoiserEvaluation implements Callable<Integer> {
       description = "Seed (default ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(
+      names = "--models",
+      description =
+          "Folder of the shipped MNIST models (default: the repository's testdata/models/mnist,"
+              + " else the models jar on the classpath).")
+  Path models;
+
+  @Option(
+      names = "--data",
+      description =
+          "Folder of the held-out digits (default: the repository's testdata/mnist, else the"
+              + " models jar on the classpath).")
+  Path data;
+
   static double mse(Tensor a, Tensor b) {
     Tensor d = a.sub(b);
     return d.mul(d).mean();
@@ -54,12 +68,12 @@ final class DenoiserEvaluation implements Callable<Integer> {
     }
     MnistDigits held =
         MnistDigits.read(
-            Support.testdata("mnist/heldout-images-idx3-ubyte"),
-            Support.testdata("mnist/heldout-labels-idx1-ubyte"));
+            ExampleData.data(data, ExampleData.HELDOUT_IMAGES),
+            ExampleData.data(data, ExampleData.HELDOUT_LABELS));
     Tensor clean = held.images();
     Tensor noisy = clean.add(NoiseSource.seeded(seed).next(clean.shape()).mul(sigma));
     double unet;
-    Path model = Support.mnistModel("denoiser", epoch);
+    Path model = ExampleData.model(models, "denoiser-epoch" + epoch);
     try (MnistDenoiser d = MnistDenoiser.load(model, SessionSettings.on(Device.parse("auto")))) {
       unet = mse(d.denoise(noisy), clean);
     }

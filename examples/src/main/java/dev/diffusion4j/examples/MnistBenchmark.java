@@ -115,6 +115,23 @@ final class MnistBenchmark implements Callable<Integer> {
       javaSecs = total / 1e9;
       outsideShare = (double) (total - inRun) / total;
     }
+    // the same run with ONNX Runtime's intra-op spinning on (the library turns it off; see
+    // SessionSettings.ALLOW_SPINNING_PROPERTY), measured here so that its cost is known
+    double spinningSecs;
+    String before = System.getProperty(SessionSettings.ALLOW_SPINNING_PROPERTY);
+    System.setProperty(SessionSettings.ALLOW_SPINNING_PROPERTY, "true");
+    try (Diffusion d = Diffusion.mnist(model, settings)) {
+      d.pipeline().labels(labels).guidance(5).steps(3).seed(1).generate(); // warm-up
+      long start = System.nanoTime();
+      d.pipeline().labels(labels).guidance(5).steps(steps).seed(0).generate();
+      spinningSecs = (System.nanoTime() - start) / 1e9;
+    } finally {
+      if (before == null) {
+        System.clearProperty(SessionSettings.ALLOW_SPINNING_PROPERTY);
+      } else {
+        System.setProperty(SessionSettings.ALLOW_SPINNING_PROPERTY, before);
+      }
+    }
     Double torchSecs = runTorch(weights, n);
     System.out.printf(
         Locale.ROOT,
@@ -126,6 +143,11 @@ final class MnistBenchmark implements Callable<Integer> {
         "  java (ONNX Runtime): %.2f s, %.1f%% of it outside OrtSession.run%n",
         javaSecs,
         100 * outsideShare);
+    System.out.printf(
+        Locale.ROOT,
+        "  java, ORT spinning on: %.2f s%n  ratio spinning off/on: %.2fx%n",
+        spinningSecs,
+        javaSecs / spinningSecs);
     if (torchSecs != null) {
       System.out.printf(
           Locale.ROOT,

@@ -1,13 +1,15 @@
 package dev.diffusion4j.examples;
 
+import dev.diffusion4j.ConsoleProgress;
 import dev.diffusion4j.Diffusion;
 import dev.diffusion4j.Generation;
+import dev.diffusion4j.Messages;
 import dev.diffusion4j.Pipeline;
+import dev.diffusion4j.Progress;
 import dev.diffusion4j.image.Images;
 import dev.diffusion4j.image.ValueRange;
 import dev.diffusion4j.model.Device;
 import dev.diffusion4j.model.SessionSettings;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,9 +27,11 @@ import picocli.CommandLine.Option;
  *     --guidance 5 --steps 20 --sampler dpm++ --seed 1 --out out/class-dpm
  * </pre>
  *
- * <p>Writes {@code DIR/digit<c>_<i>.png} (class model) or {@code DIR/sample_<i>.png} (time model):
- * 28x28 grayscale, white digit on black. Samples are generated in batches of {@value #CHUNK}; the
- * seed of batch {@code b} is {@code seed + b}.
+ * <p>Writes {@code DIR/digit<c>-<i>.png} (class model) or {@code DIR/sample-<i>.png} (time model),
+ * the examples' one file-name pattern {@code <name>-<index>.png} (the library's {@code
+ * Generation.DEFAULT_PATTERN}): 28x28 grayscale, white digit on black. Samples are generated in
+ * batches of {@value #CHUNK}; the seed of batch {@code b} is {@code seed + b}. At most {@value
+ * #MAX_TOTAL} samples a run.
  */
 @Command(
     name = "mnist-sample",
@@ -36,6 +40,9 @@ import picocli.CommandLine.Option;
 final class MnistSample implements Callable<Integer> {
 
   static final int CHUNK = 100;
+
+  /** The most samples one run writes: {@value} (1,000 per digit). */
+  static final int MAX_TOTAL = 10_000;
 
   @Option(names = "--model", required = true, description = "class or time")
   String model;
@@ -84,6 +91,13 @@ final class MnistSample implements Callable<Integer> {
   Path modelFile;
 
   @Option(
+      names = "--models",
+      description =
+          "Folder of the shipped MNIST models (default: the repository's testdata/models/mnist,"
+              + " else the models jar on the classpath).")
+  Path models;
+
+  @Option(
       names = "--threads",
       defaultValue = "0",
       description = "Threads ONNX Runtime may use per operator; 0 lets it choose (default).")
@@ -122,22 +136,28 @@ final class MnistSample implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--epoch and --model-file both choose the model; give one of them");
     }
+    if (models != null && modelFile != null) {
+      throw new IllegalArgumentException(
+          "--models and --model-file both choose where the model comes from; give one of them");
+    }
     double scale = guidance != null ? guidance : DEFAULT_GUIDANCE;
     int total;
     if (classModel) {
       if (perDigit == null) {
         throw new IllegalArgumentException("per-digit is required for --model class");
       }
-      if (perDigit <= 0) {
-        throw new IllegalArgumentException("per-digit must be > 0, but is: " + perDigit);
+      if (perDigit <= 0 || perDigit > MAX_TOTAL / 10) {
+        throw new IllegalArgumentException(
+            "per-digit must be in [1, " + MAX_TOTAL / 10 + "], but is: " + perDigit);
       }
       total = 10 * perDigit;
     } else {
       if (count == null) {
         throw new IllegalArgumentException("count is required for --model time");
       }
-      if (count <= 0) {
-        throw new IllegalArgumentException("count must be > 0, but is: " + count);
+      if (count <= 0 || count > MAX_TOTAL) {
+        throw new IllegalArgumentException(
+            "count must be in [1, " + MAX_TOTAL + "], but is: " + count);
       }
       total = count;
     }
@@ -155,8 +175,7 @@ final class MnistSample implements Callable<Integer> {
     if (modelFile != null) {
       file = modelFile;
     } else if (epoch != null) {
-      file = Support.mnistModel(model, epoch);
-      if (!Files.isRegularFile(file)) {
+      if (!Support.shippedEpochs(model).contains(epoch)) {
         throw new IllegalArgumentException(
             "epoch must name a shipped "
                 + model
@@ -165,19 +184,30 @@ final class MnistSample implements Callable<Integer> {
                 + "), but is: "
                 + epoch);
       }
+      file = ExampleData.model(models, model + "-epoch" + epoch);
     } else {
-      file = Support.defaultModel(model);
-      if (!Files.isRegularFile(file)) {
-        throw new IllegalArgumentException(
-            Support.missingModel(file, "give a model file with --model-file FILE"));
-      }
+      file = Support.defaultModel(model, models);
     }
     Support.prepareOutput(out);
 
     try (Diffusion diffusion =
         Diffusion.mnist(file, SessionSettings.on(dev).withIntraOpThreads(threads))) {
-      Support.ProgressBar bar =
-          new Support.ProgressBar(String.format("%s model, %d samples", model, total));
+      boolean fileIsClass = diffusion.encoder() != null;
+      if (fileIsClass != classModel) {
+        throw new IllegalArgumentException(
+            "model file "
+                + Messages.quote(file)
+                + " is a "
+                + (fileIsClass
+                    ? "class-conditioned model (it takes a digit label); use --model class"
+                    : "time-conditioned model (it takes no label); use --model time")
+                + ", or give a "
+                + model
+                + "-conditioned file");
+      }
+      ConsoleProgress bar =
+          ConsoleProgress.toStandardError()
+              .labelled(String.format("%s model, %d samples", model, total));
       int chunks = (total + CHUNK - 1) / CHUNK;
       for (int b = 0; b < chunks; b++) {
         int from = b * CHUNK;
@@ -194,13 +224,15 @@ final class MnistSample implements Callable<Integer> {
         }
         final int done = b * steps;
         Generation g =
-            p.progress(pr -> bar.update(done + pr.step(), (long) chunks * steps)).generate();
+            p.progress(
+                    pr -> bar.accept(new Progress(done + pr.step(), chunks * steps, pr.timestep())))
+                .generate();
         for (int i = 0; i < n; i++) {
           int k = from + i;
           String name =
               classModel
-                  ? "digit" + labels[i] + "_" + (k % perDigit) + ".png"
-                  : "sample_" + k + ".png";
+                  ? "digit" + labels[i] + "-" + (k % perDigit) + ".png"
+                  : "sample-" + k + ".png";
           Images.write(g.images(), i, ValueRange.ZERO_TO_ONE, out.resolve(name));
         }
       }

@@ -28,7 +28,7 @@ final class PartAIllusions {
       name = "mnist-anagram",
       mixinStandardHelpOptions = true,
       description =
-          "Part A 1.8: visual anagrams; writes DIR/anagram_<i>.png (as the image reads upright).")
+          "Part A 1.8: visual anagrams; writes DIR/anagram-<i>.png (as the image reads upright).")
   static final class Anagram extends SamplingTechnique {
     @Option(
         names = "--upright",
@@ -94,7 +94,14 @@ final class PartAIllusions {
       }
       checkDigit("upright", upright);
       checkDigit("other", other);
+      refuseIgnoredOptions();
       if (ifModels != null) {
+        refuseGiven(
+            " with --if-models: the IF anagrams use the write-up's prompts, views and count",
+            "--upright",
+            "--other",
+            "--view",
+            "--count");
         if (guidance != null || weights != null) {
           throw new IllegalArgumentException(
               "--guidance and --weights apply to the MNIST anagrams; with --if-models the"
@@ -128,7 +135,7 @@ final class PartAIllusions {
       double g = guidance != null ? guidance : tuned.guidance();
       double[] w = weights != null ? weights : new double[] {tuned.upright(), 1 - tuned.upright()};
       return writeEach(
-          "anagram_",
+          "anagram-",
           s ->
               s.pipeline(sampler())
                   .variant(Variant.STUDY)
@@ -186,7 +193,7 @@ final class PartAIllusions {
   @Command(
       name = "mnist-hybrid",
       mixinStandardHelpOptions = true,
-      description = "Part A 1.9: hybrid images; writes DIR/hybrid_<i>.png.")
+      description = "Part A 1.9: hybrid images; writes DIR/hybrid-<i>.png.")
   static final class Hybrid extends SamplingTechnique {
     @Option(
         names = "--low",
@@ -230,11 +237,17 @@ final class PartAIllusions {
       }
       checkDigit("low", low);
       checkDigit("high", high);
+      refuseIgnoredOptions();
       if (ifModels != null) {
+        refuseGiven(
+            " with --if-models: the IF hybrids use the write-up's prompts and count",
+            "--low",
+            "--high",
+            "--count");
         return super.call();
       }
       return writeEach(
-          "hybrid_",
+          "hybrid-",
           s ->
               s.pipeline(sampler())
                   .variant(Variant.STUDY)

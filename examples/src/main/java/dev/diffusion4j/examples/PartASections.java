@@ -49,6 +49,29 @@ final class PartASections {
       return ifModels != null ? "IF" : "A";
     }
 
+    /** On MNIST the class model and a held-out digit; on IF neither. */
+    @Override
+    boolean usesModels() {
+      return ifModels == null;
+    }
+
+    @Override
+    boolean usesHeldout() {
+      return ifModels == null;
+    }
+
+    @Override
+    void refuseIgnoredOptions() {
+      if (image != null && ifModels == null) {
+        throw new IllegalArgumentException(
+            "--image is the test image of the IF run and needs --if-models DIR; on MNIST "
+                + commandName()
+                + " starts from the held-out digits (give another set with --data DIR), and your"
+                + " own drawing is not taken yet");
+      }
+      super.refuseIgnoredOptions();
+    }
+
     @Override
     List<Figure> render(Context ctx) {
       Study study = ifModels != null ? Study.deepFloyd(ctx, ifModels, image) : Study.mnist(ctx);

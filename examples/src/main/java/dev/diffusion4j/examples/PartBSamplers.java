@@ -36,6 +36,11 @@ final class PartBSamplers {
           "Beyond the write-up: the same ten digits (same seed) from DDPM, DDIM and DPM-Solver++.")
   static final class Samplers extends Section {
     @Override
+    boolean usesHeldout() {
+      return false;
+    }
+
+    @Override
     String title() {
       return "Samplers on the same seed";
     }

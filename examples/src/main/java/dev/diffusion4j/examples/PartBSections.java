@@ -116,6 +116,11 @@ final class PartBSections {
       description = "Part B 1.2: the noising process z = x + sigma * eps over sigma.")
   static final class Noising extends Section {
     @Override
+    boolean usesModels() {
+      return false;
+    }
+
+    @Override
     String title() {
       return "The noising process over σ";
     }
@@ -243,6 +248,11 @@ final class PartBSections {
    * runs).
    */
   abstract static class Samples extends Section {
+    @Override
+    boolean usesHeldout() {
+      return false;
+    }
+
     @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
 
     @Override
@@ -386,6 +396,11 @@ final class PartBSections {
       mixinStandardHelpOptions = true,
       description = "Part B: a GIF of a class-conditioned sampling run.")
   static final class Gif extends Section {
+    @Override
+    boolean usesHeldout() {
+      return false;
+    }
+
     @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
 
     @Override

@@ -25,19 +25,27 @@ final class RunOptions {
 
   @Option(
       names = "--models",
-      description = "Folder of the MNIST models (default: testdata/models/mnist).")
+      description =
+          "Folder of the MNIST models (default: the repository's testdata/models/mnist, else the"
+              + " models jar on the classpath).")
   Path models;
+
+  @Option(
+      names = "--data",
+      description =
+          "Folder of the held-out digits, "
+              + ExampleData.HELDOUT_IMAGES
+              + " and "
+              + ExampleData.HELDOUT_LABELS
+              + " (default: the repository's testdata/mnist, else the models jar).")
+  Path data;
 
   SessionSettings settings() {
     return SessionSettings.on(Device.parse(device));
   }
 
-  Path modelsDir() {
-    return models != null ? models : Support.testdata("models/mnist");
-  }
-
   /** A context writing into {@code dir}, created and checked for writing first. */
   Context context(Path dir, SessionSettings settings) {
-    return new Context(Support.prepareOutput(dir), seed, settings, modelsDir());
+    return new Context(Support.prepareOutput(dir), seed, settings, models, data);
   }
 }

@@ -93,6 +93,11 @@ final class Showcase implements Callable<Integer> {
       throw new IllegalArgumentException(
           "sample-steps must be in [1, 300], but is: " + sampleSteps);
     }
+    if (image != null && ifModels == null) {
+      throw new IllegalArgumentException(
+          "--image is the test image of the IF sections and needs --if-models DIR; the MNIST"
+              + " sections start from the held-out digits");
+    }
     SessionSettings settings = run.settings();
     Support.prepareOutput(run.out);
     List<Section> sections = sections(sampleSteps, ifModels, image);
@@ -102,17 +107,17 @@ final class Showcase implements Callable<Integer> {
     for (int i = 0; i < sections.size(); i++) {
       Section s = sections.get(i);
       String id = String.format(Locale.ROOT, "%02d", i + 1);
-      System.err.printf(Locale.ROOT, "[%d/%d] %s ... ", i + 1, sections.size(), s.title());
+      // the section's progress follows in the one style (in place on a terminal, a line per
+      // tenth of each run when piped), labelled with its title
+      System.err.printf(Locale.ROOT, "[%d/%d] %s%n", i + 1, sections.size(), s.title());
       long t0 = System.nanoTime();
       Path dir = run.out.resolve(id);
       Context ctx = run.context(dir, settings);
-      if (System.console() != null) {
-        System.err.println(); // the section's progress lines follow
-        ctx.label = s.title();
-      }
+      ctx.label = s.title();
       List<Figure> figures = s.render(ctx);
       double secs = (System.nanoTime() - t0) / 1e9;
-      System.err.printf(Locale.ROOT, "%.1f s%n", secs);
+      System.err.printf(
+          Locale.ROOT, "[%d/%d] %s: %.1f s%n", i + 1, sections.size(), s.title(), secs);
       if (!s.part().equals(part)) {
         part = s.part();
         body.append(

@@ -6,16 +6,13 @@ import dev.diffusion4j.image.ValueRange;
 import dev.diffusion4j.tensor.Tensor;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /** Helpers shared by the example commands: model paths, output folders, progress, grids. */
 final class Support {
@@ -55,45 +52,42 @@ final class Support {
    */
   static String missingModel(Path file, String hint) {
     return "model file does not exist: "
-        + file
-        + " (the shipped MNIST models are in the repository's testdata/models/mnist, which is"
-        + " looked for from the working directory upwards, and in the artifact"
-        + " dev.diffusion4j:diffusion4j-core with classifier models; "
+        + dev.diffusion4j.Messages.quote(file)
+        + " ("
         + hint
+        + "; the shipped MNIST models are in the artifact dev.diffusion4j:diffusion4j-core with"
+        + " classifier models: "
+        + ExampleData.HOW
         + ")";
   }
 
   /** The shipped model {@code mnist-sample} uses for a kind when given neither epoch nor file. */
-  static Path defaultModel(String kind) {
-    return kind.equals("time") ? shipped(TIME_DEFAULT) : mnistModel(kind, 20);
+  static Path defaultModel(String kind, Path models) {
+    return ExampleData.model(models, kind.equals("time") ? TIME_DEFAULT : kind + "-epoch20");
+  }
+
+  /**
+   * The epochs of the shipped {@code <kind>-epoch<N>} models, ascending, e.g. {@code [5, 20]}, from
+   * the library's own list of them ({@code MnistModels.NAMES}).
+   */
+  static List<Integer> shippedEpochs(String kind) {
+    Pattern name = Pattern.compile(Pattern.quote(kind) + "-epoch(\\d+)");
+    return dev.diffusion4j.MnistModels.NAMES.stream()
+        .map(name::matcher)
+        .filter(Matcher::matches)
+        .map(m -> Integer.parseInt(m.group(1)))
+        .sorted()
+        .toList();
   }
 
   /** A shipped MNIST model by name, e.g. {@code time-epoch20}. */
   static Path shipped(String name) {
-    return testdata("models/mnist/" + name + ".onnx");
-  }
-
-  /**
-   * The epochs of the shipped {@code <kind>-epoch<N>.onnx} files, ascending, e.g. {@code [5, 20]}.
-   */
-  static List<Integer> shippedEpochs(String kind) {
-    Path dir = testdata("models/mnist");
-    Pattern name = Pattern.compile(Pattern.quote(kind) + "-epoch(\\d+)\\.onnx");
-    try (Stream<Path> files = Files.list(dir)) {
-      return files
-          .map(p -> name.matcher(p.getFileName().toString()))
-          .filter(Matcher::matches)
-          .map(m -> Integer.parseInt(m.group(1)))
-          .sorted()
-          .toList();
-    } catch (IOException e) {
-      return List.of();
-    }
+    return ExampleData.model(null, name);
   }
 
   /** The shipped MNIST model of a kind at an epoch, e.g. ("class", 20). */
   static Path mnistModel(String kind, int epoch) {
-    return shipped(kind + "-epoch" + epoch);
+    return ExampleData.model(null, kind + "-epoch" + epoch);
   }
 
   /**
@@ -134,40 +128,6 @@ final class Support {
     } catch (IOException | SecurityException e) {
       throw new IllegalArgumentException(
           "out folder cannot be written: " + dir + " (" + e + ")", e);
-    }
-  }
-
-  /** A one-line progress bar on stderr. */
-  static final class ProgressBar {
-    private final String label;
-    private final PrintStream err = System.err;
-    private final long started = System.nanoTime();
-    private int lastPercent = -1;
-
-    ProgressBar(String label) {
-      this.label = label;
-    }
-
-    void update(long done, long total) {
-      int percent = (int) (100 * done / Math.max(1, total));
-      if (percent == lastPercent) {
-        return;
-      }
-      lastPercent = percent;
-      int filled = percent / 5;
-      double secs = (System.nanoTime() - started) / 1e9;
-      err.printf(
-          Locale.ROOT,
-          "\r%-28s [%s%s] %3d%% %6.1fs",
-          label,
-          "#".repeat(filled),
-          " ".repeat(20 - filled),
-          percent,
-          secs);
-      if (done >= total) {
-        err.println();
-      }
-      err.flush();
     }
   }
 

@@ -112,9 +112,11 @@ class CommandLineTest {
   @Test
   void badSamplerArgumentsAreNamed() {
     assertThat(run("mnist-sample", "--model", "class", "--per-digit", "0", "--out", out()))
-        .contains("per-digit must be > 0, but is: 0");
+        .contains("per-digit must be in [1, 1000], but is: 0");
+    assertThat(run("mnist-sample", "--model", "class", "--per-digit", "2000000", "--out", out()))
+        .contains("per-digit must be in [1, 1000], but is: 2000000");
     assertThat(run("mnist-sample", "--model", "time", "--count", "-3", "--out", out()))
-        .contains("count must be > 0, but is: -3");
+        .contains("count must be in [1, 10000], but is: -3");
     assertThat(
             run(
                 "mnist-sample",
@@ -188,6 +190,40 @@ class CommandLineTest {
             "--model-file",
             dir.resolve("missing.onnx").toString());
     assertThat(err).contains("out folder cannot be written: " + file.resolve("samples"));
+  }
+
+  @Test
+  void aClassModelFileGivenAsTheTimeModelIsSaidToBeOne() {
+    String classFile = Support.shipped("class-epoch20").toString();
+    assertThat(
+            run(
+                "mnist-sample",
+                "--model",
+                "time",
+                "--count",
+                "1",
+                "--model-file",
+                classFile,
+                "--out",
+                out()))
+        .contains(
+            "error: model file "
+                + classFile
+                + " is a class-conditioned model (it takes a digit label); use --model class, or"
+                + " give a time-conditioned file");
+    String timeFile = Support.shipped("time-epoch5").toString();
+    assertThat(
+            run(
+                "mnist-sample",
+                "--model",
+                "class",
+                "--per-digit",
+                "1",
+                "--model-file",
+                timeFile,
+                "--out",
+                out()))
+        .contains("is a time-conditioned model (it takes no label); use --model time");
   }
 
   @Test

@@ -57,7 +57,7 @@ class MnistSampleTest {
     Path dpm = sample("dpm", "--sampler", "dpm++");
     Path ddim = sample("ddim", "--sampler", "DDIM");
     for (int i = 0; i < 2; i++) {
-      String file = "sample_" + i + ".png";
+      String file = "sample-" + i + ".png";
       assertThat(pixels(byDefault.resolve(file))).isEqualTo(pixels(ddpm.resolve(file)));
       assertThat(pixels(dpm.resolve(file))).isNotEqualTo(pixels(ddpm.resolve(file)));
       assertThat(pixels(ddim.resolve(file))).isNotEqualTo(pixels(dpm.resolve(file)));
@@ -71,7 +71,7 @@ class MnistSampleTest {
     Path epoch60 = sample("epoch60", "--epoch", "60");
     assertThat(Support.TIME_DEFAULT).isEqualTo("time60k-epoch20");
     for (int i = 0; i < 2; i++) {
-      String file = "sample_" + i + ".png";
+      String file = "sample-" + i + ".png";
       assertThat(Files.exists(byDefault.resolve(file))).as(file).isTrue();
       assertThat(pixels(byDefault.resolve(file))).isEqualTo(pixels(named.resolve(file)));
       assertThat(pixels(byDefault.resolve(file))).isNotEqualTo(pixels(epoch60.resolve(file)));

@@ -69,4 +69,24 @@ class ReadmeSnippetTest {
         .contains("<version>" + version + "</version>")
         .contains("<classifier>models</classifier>");
   }
+
+  /**
+   * Maven 3.8's default maven-compiler-plugin (3.1) ignores maven.compiler.release: README and both
+   * consumer POMs pin the plugin, at one version.
+   */
+  @Test
+  void readmeAndTheConsumersPinTheCompilerPlugin() throws IOException {
+    String readme = Files.readString(root().resolve("README.md"));
+    String snippet = between(readme, "<artifactId>maven-compiler-plugin</artifactId>", "</plugin>");
+    String version = between(snippet, "<version>", "</version>");
+    assertThat(version).matches("3\\.(1[1-9]|[2-9]\\d)\\..*");
+    assertThat(readme).contains("<maven.compiler.release>17</maven.compiler.release>");
+    for (String pom : List.of("examples/consumer/pom.xml", "examples/consumer/pom-cpu.xml")) {
+      String text = Files.readString(root().resolve(pom));
+      assertThat(text).as(pom).contains("<maven.compiler.release>17</maven.compiler.release>");
+      assertThat(between(text, "<artifactId>maven-compiler-plugin</artifactId>", "</plugin>"))
+          .as(pom)
+          .contains("<version>" + version + "</version>");
+    }
+  }
 }

@@ -75,6 +75,12 @@ public final class BatchRequest implements Serializable {
   /** The views an anagram may name. */
   public static final List<String> VIEWS = List.of("flip", "rot90", "rot180", "rot270", "negate");
 
+  /**
+   * The most images one request may ask for: {@value}. Split a larger order into several requests
+   * (each has its own id and folder).
+   */
+  public static final int MAX_COUNT = 10_000;
+
   /** The default number of images of a request. */
   public static final int DEFAULT_COUNT = 1;
 
@@ -159,8 +165,9 @@ public final class BatchRequest implements Serializable {
     this.seed = s;
     Integer c = integer(row, "count");
     this.count = c == null ? DEFAULT_COUNT : c;
-    if (count < 1) {
-      throw new IllegalArgumentException("count must be >= 1, but is: " + count);
+    if (count < 1 || count > MAX_COUNT) {
+      throw new IllegalArgumentException(
+          "count must be in [1, " + MAX_COUNT + "] (BatchRequest.MAX_COUNT), but is: " + count);
     }
     this.image = text(row, "image");
     this.start = integer(row, "start");
@@ -171,7 +178,7 @@ public final class BatchRequest implements Serializable {
     }
     if (!sdedit && (image != null || start != null)) {
       throw new IllegalArgumentException(
-          "image and start are for sdedit, but technique is: " + technique);
+          "image and start are for sdedit, but technique is: " + quoted(technique));
     }
   }
 
@@ -383,6 +390,6 @@ public final class BatchRequest implements Serializable {
   }
 
   private static String quoted(String s) {
-    return s == null ? "null" : "'" + s + "'";
+    return s == null ? "null" : "'" + dev.diffusion4j.Messages.quote(s) + "'";
   }
 }

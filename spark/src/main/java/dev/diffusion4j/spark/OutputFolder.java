@@ -4,7 +4,6 @@ import dev.diffusion4j.image.Images;
 import dev.diffusion4j.image.ValueRange;
 import dev.diffusion4j.tensor.Tensor;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,6 +46,9 @@ final class OutputFolder implements Serializable {
   static final String MANIFEST = "manifest";
   static final String ERRORS = "errors";
   static final String TMP = "_tmp";
+
+  /** The largest start image read for an SDEdit row: {@value} bytes (64 MiB). */
+  static final long MAX_IMAGE_BYTES = 64L << 20;
 
   private final String root;
   private transient Configuration conf;
@@ -130,22 +132,62 @@ final class OutputFolder implements Serializable {
    * @throws IllegalArgumentException if the file is missing or not an image
    */
   Tensor readImage(String location, int channels, ValueRange range) {
+    String named = dev.diffusion4j.Messages.quote(location);
     Path p = new Path(location);
+    java.nio.file.Path tmp = null;
     try {
       FileSystem f = p.getFileSystem(conf());
       if (!f.exists(p)) {
-        throw new IllegalArgumentException("image not found: " + location);
+        throw new IllegalArgumentException("image not found: " + named);
       }
-      BufferedImage img;
+      if (f instanceof LocalFileSystem local) {
+        // a directory, FIFO or device (/dev/zero) is named as what it is, not read
+        dev.diffusion4j.RegularFiles.require(local.pathToFile(p).toPath(), "image file");
+      }
+      org.apache.hadoop.fs.FileStatus status = f.getFileStatus(p);
+      if (!status.isFile() || status.getLen() > MAX_IMAGE_BYTES) {
+        throw new IllegalArgumentException(
+            "image must be a file of at most "
+                + MAX_IMAGE_BYTES
+                + " bytes, but "
+                + named
+                + (status.isFile() ? " has " + status.getLen() + " bytes" : " is not a file"));
+      }
+      byte[] bytes;
       try (InputStream in = f.open(p)) {
-        img = ImageIO.read(new ByteArrayInputStream(in.readAllBytes()));
+        // bounded: a file that grows or never ends is refused instead of filling the heap
+        bytes = in.readNBytes((int) MAX_IMAGE_BYTES + 1);
       }
-      if (img == null) {
-        throw new IllegalArgumentException("image must be a PNG or JPEG, but is not: " + location);
+      if (bytes.length > MAX_IMAGE_BYTES) {
+        throw new IllegalArgumentException(
+            "image must be at most " + MAX_IMAGE_BYTES + " bytes, but " + named + " is longer");
+      }
+      // the library's own reader: PNG CRCs, Images.MAX_PIXELS from the header, CMYK JPEGs
+      tmp = java.nio.file.Files.createTempFile("diffusion4j-start-image", ".img");
+      java.nio.file.Files.write(tmp, bytes);
+      BufferedImage img;
+      try {
+        img = Images.read(tmp);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "image must be a readable PNG or JPEG, but "
+                + named
+                + " is not: "
+                + e.getMessage().replace(tmp.toString(), "it"),
+            e);
       }
       return Images.fromImage(img, channels, range);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + location, e);
+      // a row error (the errors table), not a failed task that Spark would retry
+      throw new IllegalArgumentException("image cannot be read: " + named + " (" + e + ")", e);
+    } finally {
+      if (tmp != null) {
+        try {
+          java.nio.file.Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // a temporary file left behind is not worth failing the row for
+        }
+      }
     }
   }
 

@@ -64,7 +64,8 @@ class BatchRequestTest {
     assertRefused(row("id", "a", "label", "seven", "seed", "1"), "label must be an integer");
     assertRefused(row("id", "a", "label", 2.5, "seed", "1"), "label must be an integer");
     assertRefused(row("id", "a", "label", "7"), "seed is required");
-    assertRefused(row("id", "a", "label", "7", "seed", "1", "count", "0"), "count must be >= 1");
+    assertRefused(
+        row("id", "a", "label", "7", "seed", "1", "count", "0"), "count must be in [1, 10000]");
     assertRefused(
         row("id", "a", "label", "7", "seed", "1", "sampler", "dpm++"),
         "sampler must be one of [ddpm], but is: 'dpm++'");
@@ -126,5 +127,60 @@ class BatchRequestTest {
     assertThatThrownBy(() -> BatchRequest.of(row))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(message);
+  }
+
+  @Test
+  void countIsCappedAndEchoedInputIsEscaped() {
+    assertThatThrownBy(
+            () -> BatchRequest.of(row("id", "a", "label", "7", "seed", "1", "count", "2000000")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("count must be in [1, 10000] (BatchRequest.MAX_COUNT), but is: 2000000");
+    assertThatThrownBy(
+            () ->
+                BatchRequest.of(
+                    row(
+                        "id",
+                        "a",
+                        "technique",
+                        "sdedit",
+                        "label",
+                        "7",
+                        "seed",
+                        "1",
+                        "image",
+                        "x.png\nERROR forged")))
+        .hasMessageContaining("'x.png\\nERROR forged'")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+
+  /** A start image that is a device, a folder or too long is a row error, never an OOM. */
+  @Test
+  void startImagesThatAreDevicesOrEndlessAreRowErrors(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    OutputFolder folder =
+        new OutputFolder(dir.resolve("out").toString(), new org.apache.hadoop.conf.Configuration());
+    assertThatThrownBy(
+            () -> folder.readImage("/dev/zero", 1, dev.diffusion4j.image.ValueRange.ZERO_TO_ONE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("image file is not a regular file (a FIFO, a device or a socket): /dev/zero");
+    assertThatThrownBy(
+            () -> folder.readImage(dir.toString(), 1, dev.diffusion4j.image.ValueRange.ZERO_TO_ONE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("image file is a directory");
+    java.nio.file.Path big = dir.resolve("big.png");
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+      f.setLength(OutputFolder.MAX_IMAGE_BYTES + 1); // sparse: no 64 MiB written
+    }
+    assertThatThrownBy(
+            () -> folder.readImage(big.toString(), 1, dev.diffusion4j.image.ValueRange.ZERO_TO_ONE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("image must be a file of at most 67108864 bytes, but");
+    java.nio.file.Path garbage = java.nio.file.Files.writeString(dir.resolve("g.png"), "not png");
+    assertThatThrownBy(
+            () ->
+                folder.readImage(
+                    garbage.toString(), 1, dev.diffusion4j.image.ValueRange.ZERO_TO_ONE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("image must be a readable PNG or JPEG, but " + garbage);
   }
 }

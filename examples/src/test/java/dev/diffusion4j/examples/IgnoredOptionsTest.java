@@ -1,0 +1,233 @@
+package dev.diffusion4j.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Every option of every subcommand is either used by every run that accepts it, or refused where it
+ * would be ignored. The test enumerates the options from the command line itself, so a new option
+ * fails it until it is classified here.
+ */
+class IgnoredOptionsTest {
+
+  @TempDir Path dir;
+
+  /** Options that every run of a command that has them reads. */
+  private static final Set<String> ALWAYS_USED =
+      Set.of("--out", "--seed", "--device", "--sampler", "--steps", "--threads", "--if-models");
+
+  /** Command-specific options that every run reads: "command option". */
+  private static final Set<String> USED =
+      Set.of(
+          "showcase --models",
+          "showcase --data",
+          "showcase --sample-steps",
+          "mnist-sample --model",
+          "mnist-sample --epoch",
+          "mnist-sample --model-file",
+          "mnist-evaluate-denoiser --epoch",
+          "mnist-evaluate-denoiser --sigma",
+          "mnist-evaluate-denoiser --models",
+          "mnist-evaluate-denoiser --data",
+          "bench-blur --python",
+          "bench-blur --seconds",
+          "bench-mnist --python",
+          "bench-mnist --model-file",
+          "bench-mnist --torch-weights",
+          "mnist-denoise --models",
+          "mnist-denoise --data",
+          "mnist-ood --models",
+          "mnist-ood --data",
+          "mnist-noising --data",
+          "mnist-time-samples --models",
+          "mnist-class-samples --models",
+          "mnist-gif --models",
+          "mnist-samplers --models",
+          "mnist-anagram --guidance",
+          "mnist-anagram --weights");
+
+  private final Map<String, List<String[]>> refusals = new LinkedHashMap<>();
+
+  /** A command line on which {@code option} of {@code command} would be ignored. */
+  private void refused(String command, String option, String message, String... args) {
+    List<String> all = new ArrayList<>();
+    all.add(command);
+    all.addAll(List.of(args));
+    all.add("--out");
+    all.add(dir.resolve("out").toString());
+    refusals
+        .computeIfAbsent(command + " " + option, k -> new ArrayList<>())
+        .add(new String[] {message, String.join("\u0000", all)});
+  }
+
+  private void table() {
+    String ifDir = dir.resolve("if").toString();
+    String any = dir.resolve("any").toString();
+    refused("showcase", "--image", "--image is the test image of the IF", "--image", any);
+    refused(
+        "mnist-sample",
+        "--per-digit",
+        "--per-digit is for --model class",
+        "--model",
+        "time",
+        "--count",
+        "1",
+        "--per-digit",
+        "1");
+    refused(
+        "mnist-sample",
+        "--count",
+        "--count is for --model time",
+        "--model",
+        "class",
+        "--per-digit",
+        "1",
+        "--count",
+        "1");
+    refused(
+        "mnist-sample",
+        "--guidance",
+        "--guidance is for --model class",
+        "--model",
+        "time",
+        "--count",
+        "1",
+        "--guidance",
+        "3");
+    refused(
+        "mnist-sample",
+        "--models",
+        "--models and --model-file both choose",
+        "--model",
+        "time",
+        "--count",
+        "1",
+        "--models",
+        any,
+        "--model-file",
+        any);
+    for (String technique :
+        List.of(
+            "mnist-forward",
+            "mnist-blur",
+            "mnist-one-step",
+            "mnist-iterative",
+            "mnist-sampling",
+            "mnist-sdedit",
+            "mnist-inpaint",
+            "mnist-translate",
+            "mnist-anagram",
+            "mnist-hybrid",
+            "if-upscale")) {
+      refused(technique, "--image", "--image is the test image of the IF run", "--image", any);
+      refused(
+          technique,
+          "--models",
+          "--models does not apply to " + technique,
+          "--if-models",
+          ifDir,
+          "--models",
+          any);
+      refused(
+          technique,
+          "--data",
+          "--data does not apply to " + technique,
+          "--if-models",
+          ifDir,
+          "--data",
+          any);
+    }
+    refused(
+        "mnist-noising", "--models", "--models does not apply to mnist-noising", "--models", any);
+    for (String samples :
+        List.of("mnist-time-samples", "mnist-class-samples", "mnist-gif", "mnist-samplers")) {
+      refused(samples, "--data", "--data does not apply to " + samples, "--data", any);
+    }
+    for (String option : List.of("--upright", "--other", "--view", "--count")) {
+      String value = option.equals("--view") ? "flip" : "1";
+      refused(
+          "mnist-anagram",
+          option,
+          option + " does not apply to mnist-anagram with --if-models",
+          "--if-models",
+          ifDir,
+          option,
+          value);
+    }
+    for (String option : List.of("--low", "--high", "--count")) {
+      refused(
+          "mnist-hybrid",
+          option,
+          option + " does not apply to mnist-hybrid with --if-models",
+          "--if-models",
+          ifDir,
+          option,
+          "1");
+    }
+  }
+
+  @Test
+  void everyOptionOfEverySubcommandIsUsedOrRefusedWhereItWouldBeIgnored() {
+    table();
+    CommandLine main = Main.commandLine();
+    List<String> unclassified = new ArrayList<>();
+    int checked = 0;
+    for (var sub : main.getSubcommands().entrySet()) {
+      for (CommandLine.Model.OptionSpec o : sub.getValue().getCommandSpec().options()) {
+        if (o.usageHelp() || o.versionHelp()) {
+          continue;
+        }
+        String key = sub.getKey() + " " + o.longestName();
+        if (ALWAYS_USED.contains(o.longestName()) || USED.contains(key)) {
+          continue;
+        }
+        List<String[]> cases = refusals.get(key);
+        if (cases == null) {
+          unclassified.add(key);
+          continue;
+        }
+        for (String[] c : cases) {
+          String[] args = c[1].split("\u0000");
+          CommandLine cmd = Main.commandLine();
+          StringWriter err = new StringWriter();
+          cmd.setErr(new PrintWriter(err));
+          int code = cmd.execute(args);
+          assertThat(code).as("%s: %s", key, err).isEqualTo(2);
+          assertThat(err.toString()).as(key).contains("error: " + c[0]).doesNotContain("Usage:");
+          checked++;
+        }
+      }
+    }
+    assertThat(unclassified)
+        .as("options neither used by every run nor refused when ignored")
+        .isEmpty();
+    assertThat(checked).isGreaterThan(40);
+  }
+
+  @Test
+  void badUsageIsOneErrorLineWithoutTheUsage() {
+    CommandLine cmd = Main.commandLine();
+    StringWriter err = new StringWriter();
+    cmd.setErr(new PrintWriter(err));
+    int code = cmd.execute("mnist-sampling", "--sampler", "euler\u001b[2J", "--out", "x");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith("error: ")
+        .contains("euler\\u001b[2J")
+        .doesNotContain("\u001b")
+        .doesNotContain("Usage:")
+        .contains("--help");
+    assertThat(err.toString().lines().count()).isEqualTo(2);
+  }
+}
