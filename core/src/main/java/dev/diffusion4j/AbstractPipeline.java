@@ -6,6 +6,7 @@ import dev.diffusion4j.image.Mask;
 import dev.diffusion4j.model.Denoiser;
 import dev.diffusion4j.schedule.DDPMScheduler;
 import dev.diffusion4j.schedule.NoiseSchedule;
+import dev.diffusion4j.schedule.Scheduler;
 import dev.diffusion4j.schedule.Timesteps;
 import dev.diffusion4j.tensor.Tensor;
 import dev.diffusion4j.view.View;
@@ -63,6 +64,7 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
   Inpainting inpainting = Inpainting.REPAINT;
   Sampler sampler = Sampler.DDPM;
   boolean timestepsExplicit;
+  int steps;
 
   AbstractPipeline(Diffusion diffusion, Denoiser denoiser, int stage) {
     this.diffusion = diffusion;
@@ -96,6 +98,7 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     inpainting = r.inpainting();
     sampler = r.sampler();
     timestepsExplicit = r.timestepsExplicit();
+    steps = r.steps();
     return self();
   }
 
@@ -195,15 +198,16 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
   // ------------------------------------------------------------------ timesteps and noise
 
   /**
-   * Uses {@code count} evenly spaced steps (the full chain when {@code count} is the number of
-   * training steps), from the model's last timestep (990 for IF's cosine schedule) down to 0. On IF
-   * this is {@code count + 1} timesteps from 990 to 0, so {@code count + 1} UNet passes with {@link
-   * Variant#DIFFUSERS}; for the list of diffusers' {@code num_inference_steps = n} use {@code
-   * timesteps(Timesteps.leading(1000, n))}. With a {@link Sampler} other than {@link Sampler#DDPM}
-   * ({@link Pipeline#sampler(Sampler)}), {@code count} is the scheduler's {@code
-   * num_inference_steps} instead: {@code count} UNet passes at the scheduler's own timesteps.
+   * Runs {@code count} steps: {@code count} UNet passes per sample (times the passes of guidance
+   * and views), whatever the sampler, at the timesteps the sampler's scheduler chooses ({@code
+   * Scheduler.setTimesteps(count)}, diffusers' {@code num_inference_steps}). For {@link
+   * Sampler#DDPM} on part B's linear schedule that is {@code count} evenly spaced steps from 300 to
+   * 0; on IF's cosine schedule diffusers' {@code leading} list ({@code (count - 1 - i) * (1000 /
+   * count)}, the last step to the clean image), or with {@link Variant#STUDY} {@code count} evenly
+   * spaced steps from 990 to 0. Replaces an explicit {@link #timesteps} list. Default: the stage's
+   * list ({@link Pipeline}, {@link Upscaler}).
    *
-   * @param count the number of denoising steps, in {@code [1, T]}
+   * @param count the number of denoising steps, in {@code [1, T]} (990 on IF)
    * @return this builder
    */
   public B steps(int count) {
@@ -212,15 +216,16 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     if (count < 1 || count > start) {
       throw new IllegalArgumentException("steps must be in [1, " + start + "], but is: " + count);
     }
-    this.timesteps = Timesteps.evenly(start, count);
+    this.steps = count;
     this.timestepsExplicit = false;
     return self();
   }
 
   /**
-   * Uses an explicit timestep list. Only {@link Sampler#DDPM} takes one: DDIM and DPM-Solver++ take
-   * their timesteps from their scheduler ({@link #steps(int)}), and {@link #build()} refuses both
-   * together.
+   * Uses an explicit timestep list, diffusers' {@code set_timesteps(timesteps=...)}: one step from
+   * each entry to the next and, with {@link Variant#DIFFUSERS}, one more from the last entry to the
+   * clean image. Only schedulers that step between any two timesteps take one ({@link
+   * Sampler#DDPM}); {@link #build()} refuses a list for the others, which take {@link #steps(int)}.
    *
    * @param timesteps a strictly descending list within the model's schedule
    * @return this builder
@@ -231,6 +236,30 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     }
     this.timesteps = timesteps.checkAgainst(denoiser.scheduler().schedule());
     this.timestepsExplicit = true;
+    this.steps = 0;
+    return self();
+  }
+
+  /**
+   * Chooses the sampler: {@link Sampler#DDPM} (the default), {@link Sampler#DDIM}, {@link
+   * Sampler#DPM_SOLVER_PP} or another entry of {@link Sampler}. Every technique and both stages
+   * take every sampler. See {@link Sampler} for the schedulers each builds and the combinations to
+   * know of.
+   *
+   * <pre>{@code
+   * diffusion.pipeline().label(3).guidance(5).sampler(Sampler.DPM_SOLVER_PP).steps(20).generate();
+   * }</pre>
+   *
+   * @param sampler the sampler
+   * @return this builder
+   * @throws IllegalArgumentException if {@code sampler} is null, listing the samplers
+   */
+  public B sampler(Sampler sampler) {
+    if (sampler == null) {
+      throw new IllegalArgumentException(
+          "sampler must not be null; choose one of: " + Sampler.cliNames());
+    }
+    this.sampler = sampler;
     return self();
   }
 
@@ -496,37 +525,44 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
               + conditions.size()
               + " per-sample conditions");
     }
-    checkSampler();
     checkStage(n);
-    return new Request(this, n);
+    Request r = new Request(this, n);
+    checkTimesteps(r);
+    return r;
   }
 
   /**
-   * Checks that a scheduler sampler has no explicit timestep list and that its scheduler accepts
-   * the step count (and the start index), before any model runs.
+   * Checks that the sampler's scheduler takes the request's timesteps (an explicit list, or the
+   * step count) and that the start index falls within them, before any model runs.
    */
-  private void checkSampler() {
-    if (sampler == Sampler.DDPM) {
-      return;
+  private void checkTimesteps(Request r) {
+    Scheduler.Run run;
+    try {
+      run = DenoisingLoop.timesteps(sampler.scheduler(DenoisingLoop.scheduler(denoiser, r)), r);
+    } catch (IllegalArgumentException e) {
+      if (timestepsExplicit && sampler != Sampler.DDPM) {
+        throw new IllegalArgumentException(
+            "timesteps(..) cannot be combined with sampler "
+                + sampler.cliName()
+                + ", which takes its timesteps from its scheduler: use steps(n) instead, but got"
+                + " timesteps="
+                + timesteps,
+            e);
+      }
+      throw e;
     }
-    if (timestepsExplicit) {
-      throw new IllegalArgumentException(
-          "timesteps(..) cannot be combined with sampler "
-              + sampler.cliName()
-              + ", which takes its timesteps from its scheduler: use steps(n) instead, but got"
-              + " timesteps="
-              + timesteps);
-    }
-    int[] ts = sampler.scheduler(denoiser.scheduler()).setTimesteps(timesteps.steps()).timesteps();
-    if (startIndex > ts.length - 1) {
+    int count = run.numInferenceSteps();
+    if (startIndex > count - 1) {
       throw new IllegalArgumentException(
           "startIndex must be in [0, "
-              + (ts.length - 1)
-              + "] for "
-              + ts.length
+              + (count - 1)
+              + "] for the "
+              + count
               + " "
               + sampler.cliName()
-              + " steps, but is: "
+              + " steps "
+              + java.util.Arrays.toString(run.timesteps())
+              + ", but is: "
               + startIndex);
     }
   }

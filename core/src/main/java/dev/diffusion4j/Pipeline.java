@@ -158,29 +158,6 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
   }
 
   /**
-   * Chooses the sampler: {@link Sampler#DDPM} (the default: the loop over the timestep list),
-   * {@link Sampler#DDIM} or {@link Sampler#DPM_SOLVER_PP} (their scheduler's own timesteps, {@link
-   * #steps(int)} of them; no explicit {@link #timesteps} list). See {@link Sampler} for the
-   * schedulers each builds and the combinations to know of.
-   *
-   * <pre>{@code
-   * diffusion.pipeline().label(3).guidance(5).sampler(Sampler.DPM_SOLVER_PP).steps(20).generate();
-   * }</pre>
-   *
-   * @param sampler the sampler
-   * @return this builder
-   */
-  public Pipeline sampler(Sampler sampler) {
-    if (sampler == null) {
-      throw new IllegalArgumentException(
-          "sampler must not be null; choose one of: "
-              + java.util.Arrays.toString(Sampler.values()));
-    }
-    this.sampler = sampler;
-    return this;
-  }
-
-  /**
    * Chooses how a mask keeps the region outside it: {@link Inpainting#REPAINT} (the default, the
    * write-up's) or {@link Inpainting#DIFFUSERS} ({@code IFInpaintingPipeline}'s).
    *
@@ -224,15 +201,6 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
 
   @Override
   void checkStage(int n) {
-    if (sampler == Sampler.DDPM && startIndex > timesteps.steps() - 1) {
-      throw new IllegalArgumentException(
-          "startIndex must be in [0, "
-              + (timesteps.steps() - 1)
-              + "] for "
-              + timesteps
-              + ", but is: "
-              + startIndex);
-    }
     if (mask != null && image == null) {
       throw new IllegalArgumentException(
           "mask needs the original image: call image(original, startIndex) as well");

@@ -55,6 +55,7 @@ public final class Request {
   private final Inpainting inpainting;
   private final Sampler sampler;
   private final boolean timestepsExplicit;
+  private final int steps;
 
   Request(AbstractPipeline<?> b, int samples) {
     this.stage = b.stage;
@@ -80,6 +81,7 @@ public final class Request {
     this.inpainting = b.inpainting;
     this.sampler = b.sampler;
     this.timestepsExplicit = b.timestepsExplicit;
+    this.steps = b.steps;
   }
 
   /** The settings of {@code r} for one prediction on {@code samples} given samples. */
@@ -107,6 +109,7 @@ public final class Request {
     this.inpainting = r.inpainting;
     this.sampler = r.sampler;
     this.timestepsExplicit = r.timestepsExplicit;
+    this.steps = r.steps;
   }
 
   Request forSamples(int n) {
@@ -146,12 +149,24 @@ public final class Request {
   }
 
   /**
-   * Returns the full timestep list.
+   * Returns the timestep list: the one given to {@code timesteps(..)}, or the stage's default list.
+   * A run walks it when {@link #steps()} is 0; otherwise the sampler makes its own list of that
+   * many steps.
    *
    * @return the timesteps
    */
   public Timesteps timesteps() {
     return timesteps;
+  }
+
+  /**
+   * Returns the number of steps given to {@code steps(n)}: a run makes that many UNet passes per
+   * sample, at the timesteps its sampler's {@code setTimesteps(n)} chooses.
+   *
+   * @return the count, or 0 when the run walks {@link #timesteps()}
+   */
+  public int steps() {
+    return steps;
   }
 
   /**
@@ -311,8 +326,7 @@ public final class Request {
   /**
    * Returns the sampler the loop steps with.
    *
-   * @return {@link Sampler#DDPM} (the default, and always for the upscaler), {@link Sampler#DDIM}
-   *     or {@link Sampler#DPM_SOLVER_PP}
+   * @return the sampler; {@link Sampler#DDPM} by default
    */
   public Sampler sampler() {
     return sampler;
@@ -349,13 +363,14 @@ public final class Request {
         && Objects.equals(viewWeights, r.viewWeights)
         && inpainting == r.inpainting
         && sampler == r.sampler
-        && timestepsExplicit == r.timestepsExplicit;
+        && timestepsExplicit == r.timestepsExplicit
+        && steps == r.steps;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
-        stage, conditions, guidance, timesteps, startIndex, samples, seed, views, sampler);
+        stage, conditions, guidance, timesteps, steps, startIndex, samples, seed, views, sampler);
   }
 
   @Override
@@ -367,7 +382,10 @@ public final class Request {
     }
     s.append(", guidance=").append(guidance);
     if (sampler != Sampler.DDPM) {
-      s.append(", sampler=").append(sampler.cliName()).append(", steps=").append(timesteps.steps());
+      s.append(", sampler=").append(sampler.cliName());
+    }
+    if (steps > 0) {
+      s.append(", steps=").append(steps);
     } else {
       s.append(", timesteps=").append(timesteps);
     }

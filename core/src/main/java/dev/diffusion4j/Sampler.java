@@ -7,7 +7,9 @@ import dev.diffusion4j.schedule.NoiseSchedule;
 import dev.diffusion4j.schedule.Scheduler;
 import dev.diffusion4j.schedule.TimestepSpacing;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * Which sampler the denoising loop steps with. Set per run with {@link Pipeline#sampler(Sampler)};
@@ -45,17 +47,24 @@ import java.util.Locale;
  * run ends, {@code Scheduler.Run.finalTimestep()}).
  */
 public enum Sampler {
-  /** The DDPM ancestral sampler of Ho et al. (2020): the model's {@link DDPMScheduler}. */
-  DDPM("ddpm"),
+  /** The DDPM ancestral sampler of Ho et al. (2020): the model's {@link DDPMScheduler} itself. */
+  DDPM("ddpm", config -> config),
   /** Song et al.'s (2021) DDIM: {@link DDIMScheduler}, deterministic ({@code eta=0}). */
-  DDIM("ddim"),
+  DDIM("ddim", Sampler::ddim),
   /** Lu et al.'s (2022) multistep DPM-Solver++ of order 2: {@link DPMSolverMultistepScheduler}. */
-  DPM_SOLVER_PP("dpm++");
+  DPM_SOLVER_PP(
+      "dpm++",
+      config ->
+          DPMSolverMultistepScheduler.builder(config.schedule())
+              .thresholding(config.thresholding())
+              .build());
 
   private final String cliName;
+  private final Function<DDPMScheduler, Scheduler> factory;
 
-  Sampler(String cliName) {
+  Sampler(String cliName, Function<DDPMScheduler, Scheduler> factory) {
     this.cliName = cliName;
+    this.factory = factory;
   }
 
   /**
@@ -68,9 +77,19 @@ public enum Sampler {
   }
 
   /**
+   * Returns the short names of all samplers, in declaration order: the list that the command line,
+   * the Spark job's {@code sampler} column and every error message read.
+   *
+   * @return the names
+   */
+  public static List<String> cliNames() {
+    return Arrays.stream(values()).map(Sampler::cliName).toList();
+  }
+
+  /**
    * Returns the sampler with a short name (case-insensitive).
    *
-   * @param name {@code ddpm}, {@code ddim} or {@code dpm++}
+   * @param name one of {@link #cliNames()}
    * @return the sampler
    * @throws IllegalArgumentException for any other name, listing the valid ones
    */
@@ -81,45 +100,35 @@ public enum Sampler {
       }
     }
     throw new IllegalArgumentException(
-        "unknown sampler '"
-            + name
-            + "'; choose one of: "
-            + Arrays.stream(values()).map(Sampler::cliName).toList());
+        "unknown sampler '" + name + "'; choose one of: " + cliNames());
   }
 
   /**
    * Builds this sampler's {@link Scheduler} for a model whose own scheduler is {@code config}, as
-   * the table on this type says.
+   * the table on this type says; {@link #DDPM} returns {@code config} itself.
    *
-   * @param config the model's DDPM scheduler (schedule, clipping, thresholding). Not modified.
+   * @param config the model's DDPM scheduler (schedule, clipping, thresholding, last-step rule).
+   *     Not modified.
    * @return the scheduler
    * @throws IllegalArgumentException if {@code config} is null
-   * @throws IllegalStateException for {@link #DDPM}, which runs on {@code config} itself
    */
   public Scheduler scheduler(DDPMScheduler config) {
     if (config == null) {
       throw new IllegalArgumentException("config must not be null");
     }
-    NoiseSchedule schedule = config.schedule();
-    boolean linear = schedule.kind() == NoiseSchedule.Kind.LINEAR;
-    return switch (this) {
-      case DDPM ->
-          throw new IllegalStateException(
-              "DDPM runs on the model's DDPMScheduler itself, not on a Scheduler");
-      case DDIM -> {
-        DDIMScheduler.Builder b =
-            DDIMScheduler.builder(schedule)
-                .eta(0.0)
-                .clipSample(config.clipSample())
-                .clipSampleRange(config.clipSampleRange())
-                .thresholding(config.thresholding());
-        if (linear) {
-          b.timestepSpacing(TimestepSpacing.TRAILING);
-        }
-        yield b.build();
-      }
-      case DPM_SOLVER_PP ->
-          DPMSolverMultistepScheduler.builder(schedule).thresholding(config.thresholding()).build();
-    };
+    return factory.apply(config);
+  }
+
+  private static Scheduler ddim(DDPMScheduler config) {
+    DDIMScheduler.Builder b =
+        DDIMScheduler.builder(config.schedule())
+            .eta(0.0)
+            .clipSample(config.clipSample())
+            .clipSampleRange(config.clipSampleRange())
+            .thresholding(config.thresholding());
+    if (config.schedule().kind() == NoiseSchedule.Kind.LINEAR) {
+      b.timestepSpacing(TimestepSpacing.TRAILING);
+    }
+    return b.build();
   }
 }
