@@ -12,20 +12,27 @@ import java.util.Locale;
 import java.util.function.Function;
 
 /**
- * Which sampler the denoising loop steps with. Set per run with {@link Pipeline#sampler(Sampler)};
- * the default is {@link #DDPM}, the loop as it always was (its timestep list from {@link
- * AbstractPipeline#steps(int)} or {@link AbstractPipeline#timesteps}).
+ * Which sampler the denoising loop steps with: the table of samplers. Set per run with {@link
+ * AbstractPipeline#sampler(Sampler)}, on both stages and with every technique; the default is
+ * {@link #DDPM}. Each entry names its short name ({@link #cliName()}, read by the command line, the
+ * Spark job's {@code sampler} column and every error message through {@link #cliNames()}) and how
+ * it builds its {@link Scheduler} from the model's own {@link DDPMScheduler} ({@link
+ * #scheduler(DDPMScheduler)}): its noise schedule, and its clipping and thresholding (as the
+ * request's {@link Variant} and {@link AbstractPipeline#thresholding} leave them). A new sampler is
+ * one more entry.
  *
- * <p>{@link #DDIM} and {@link #DPM_SOLVER_PP} build their {@link Scheduler} from the model's own
- * {@link DDPMScheduler} ({@link #scheduler(DDPMScheduler)}): its noise schedule, and its clipping
- * and thresholding (as the request's {@link Variant} and {@link AbstractPipeline#thresholding}
- * leave them). Their timesteps come from the scheduler's {@code setTimesteps(n)}, {@code n} being
- * the count given to {@link AbstractPipeline#steps(int)} (or the steps of the default list: 300 on
- * MNIST, 33 on IF stage I).
+ * <p>{@code steps(n)} ({@link AbstractPipeline#steps(int)}) is {@code n} UNet passes per sample
+ * with every sampler, at the timesteps of the scheduler's {@code setTimesteps(n)}. Without it,
+ * {@link #DDPM} walks the stage's default list and the others take as many steps as that list has
+ * (300 on MNIST, 33 on IF stage I, 49 on stage II). Only {@link #DDPM} takes an explicit {@link
+ * AbstractPipeline#timesteps} list.
  *
  * <table>
  *   <caption>The schedulers each sampler builds</caption>
  *   <tr><th>sampler</th><th>part B's linear schedule (MNIST)</th><th>IF's cosine schedule</th></tr>
+ *   <tr><td>{@link #DDPM}</td><td>part B's sampler: {@code n} evenly spaced steps from 300 to
+ *       0</td><td>the model's config; diffusers' {@code leading} list, or with {@link
+ *       Variant#STUDY} {@code n} evenly spaced steps from 990 to 0</td></tr>
  *   <tr><td>{@link #DDIM}</td><td>{@code timestep_spacing="trailing"} (300, 285, ..., 15 for
  *       20 steps), {@code eta=0}, {@code clip_sample} as the model's scheduler (off)</td>
  *       <td>diffusers' defaults ({@code leading}, {@code eta=0}), clipping and thresholding as
@@ -41,10 +48,12 @@ import java.util.function.Function;
  * also extrapolates from the previous step's clean estimate, which the projection changed outside
  * the mask. Both run and give plausible fills on MNIST, but they are not RePaint's stochastic
  * posterior; {@link Inpainting#DIFFUSERS} (the kept region stays the clean original) is the
- * consistent choice for these samplers. The upscaler and {@link Pipeline#denoiseOnce} stay on DDPM.
- * With DDIM or DPM-Solver++, {@link Variant} decides the guidance rule and whether the config's
- * clipping and thresholding apply; its "last step" rule is DDPM's (the scheduler decides where its
- * run ends, {@code Scheduler.Run.finalTimestep()}).
+ * consistent choice for these samplers. On the upscaler the image condition is always noised by the
+ * model's own DDPM scheduler (diffusers' {@code image_noising_scheduler}). {@link
+ * Pipeline#denoiseOnce} is the schedule's one-step clean estimate, the same for every sampler. With
+ * a sampler other than DDPM, {@link Variant} decides the guidance rule and whether the config's
+ * clipping and thresholding apply; where its run ends is the scheduler's ({@code
+ * Scheduler.Run.finalTimestep()}).
  */
 public enum Sampler {
   /** The DDPM ancestral sampler of Ho et al. (2020): the model's {@link DDPMScheduler} itself. */

@@ -66,8 +66,8 @@ class BatchRequestTest {
     assertRefused(row("id", "a", "label", "7"), "seed is required");
     assertRefused(row("id", "a", "label", "7", "seed", "1", "count", "0"), "count must be >= 1");
     assertRefused(
-        row("id", "a", "label", "7", "seed", "1", "sampler", "dpm++"),
-        "sampler must be one of [ddpm], but is: 'dpm++'");
+        row("id", "a", "label", "7", "seed", "1", "sampler", "euler"),
+        "sampler must be one of [ddpm, ddim, dpm++], but is: 'euler'");
     assertRefused(
         row("id", "a", "label", "7", "seed", "1", "guidance", "lots"), "guidance must be a number");
     assertRefused(
