@@ -447,12 +447,9 @@ public final class DDPMScheduler implements Scheduler {
         throw new IllegalArgumentException(
             "numInferenceSteps must be in [1, " + numTrainTimesteps + "], but is: " + n);
       }
-      // (np.arange(0, n) * (T // n)).round()[::-1]
-      int stepRatio = numTrainTimesteps / n;
-      int[] timesteps = new int[n];
-      for (int i = 0; i < n; i++) {
-        timesteps[i] = (n - 1 - i) * stepRatio;
-      }
+      // diffusers' DDPMScheduler.set_timesteps(n), timestep_spacing="leading"
+      int[] timesteps =
+          TimestepSpacing.LEADING.timesteps(numTrainTimesteps, numTrainTimesteps, n, 0);
       return new DDPMRun(timesteps, cleanTimestep());
     }
     int start = firstTimestep(schedule);
