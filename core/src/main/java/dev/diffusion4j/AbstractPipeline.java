@@ -2,7 +2,6 @@ package dev.diffusion4j;
 
 import dev.diffusion4j.guidance.Guidance;
 import dev.diffusion4j.image.GaussianBlur;
-import dev.diffusion4j.image.Mask;
 import dev.diffusion4j.model.Denoiser;
 import dev.diffusion4j.schedule.DDPMScheduler;
 import dev.diffusion4j.schedule.NoiseSchedule;
@@ -45,23 +44,14 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
   List<Condition> conditions = List.of();
   double guidance;
   Timesteps timesteps;
-  int startIndex;
   Integer samples;
   long seed = ThreadLocalRandom.current().nextLong();
   List<Tensor> explicitNoise;
-  Tensor image;
-  Mask mask;
-  final List<Request.ViewTerm> views = new ArrayList<>();
-  Condition hybridCondition;
-  GaussianBlur hybridBlur;
+  Technique technique = Technique.plain();
   DDPMScheduler.Thresholding thresholding;
   int captureEvery;
   Consumer<Progress> progress;
-  Tensor lowResolution;
-  int noiseLevel = Upscaler.DEFAULT_NOISE_LEVEL;
   Variant variant = Variant.DIFFUSERS;
-  List<Double> viewWeights;
-  Inpainting inpainting = Inpainting.REPAINT;
   Sampler sampler = Sampler.DDPM;
   boolean timestepsExplicit;
   int steps;
@@ -74,31 +64,32 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
 
   abstract B self();
 
+  /** Copies what only this stage takes from a request. */
+  abstract void copyStage(Request r);
+
+  /** Returns the start image settings of this stage's run, or {@code null}. */
+  abstract StartImage startImage();
+
+  /** Returns the upscaler's input, or {@code null} for stage I. */
+  abstract UpscalerInput upscalerInput();
+
   /** Copies the settings of a request into this builder. */
   final B copy(Request r) {
     conditions = r.conditions();
     guidance = r.guidance();
     timesteps = r.timesteps();
-    startIndex = r.startIndex();
     samples = r.samples();
     seed = r.seed();
     explicitNoise = r.explicitNoise();
-    image = r.image();
-    mask = r.mask();
-    views.addAll(r.views());
-    hybridCondition = r.hybridCondition();
-    hybridBlur = r.hybridBlur();
+    technique = r.technique();
     thresholding = r.thresholding();
     captureEvery = r.captureEvery();
     progress = r.progress();
-    lowResolution = r.lowResolution();
-    noiseLevel = r.noiseLevel();
     variant = r.variant();
-    viewWeights = r.viewWeights();
-    inpainting = r.inpainting();
     sampler = r.sampler();
     timestepsExplicit = r.timestepsExplicit();
     steps = r.steps();
+    copyStage(r);
     return self();
   }
 
@@ -350,7 +341,8 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     if (view == null) {
       throw new IllegalArgumentException("view must not be null");
     }
-    views.add(new Request.ViewTerm(checkCondition(other, "anagram condition"), view));
+    technique =
+        technique.plusView(new Request.ViewTerm(checkCondition(other, "anagram condition"), view));
     return self();
   }
 
@@ -376,28 +368,39 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
    *     weight, or weights that are all zero or whose sum overflows
    */
   public B anagramWeights(double... weights) {
-    if (weights == null || weights.length < 2) {
-      throw new IllegalArgumentException(
-          "anagramWeights must hold one weight per view (at least 2), but holds: "
-              + (weights == null ? "null" : java.util.Arrays.toString(weights)));
+    technique = technique.withWeights(weights);
+    return self();
+  }
+
+  /**
+   * Sets the technique, with all its settings at once: {@link Technique#plain()}, an anagram (its
+   * views and weights) or a hybrid (its high condition and filter), in place of what {@link
+   * #anagram}, {@link #anagramWeights} and {@link #hybrid} set.
+   *
+   * <pre>{@code
+   * diffusion.pipeline().label(6)
+   *     .technique(Technique.anagram(List.of(new Request.ViewTerm(Condition.label(9), View.ROT180))))
+   *     .generate();
+   * }</pre>
+   *
+   * @param technique the technique
+   * @return this builder
+   * @throws IllegalArgumentException if it is null, or names a condition this model cannot take
+   */
+  public B technique(Technique technique) {
+    if (technique == null) {
+      throw new IllegalArgumentException("technique must not be null");
     }
-    double sum = 0;
-    List<Double> list = new ArrayList<>();
-    for (int i = 0; i < weights.length; i++) {
-      double w = weights[i];
-      if (!(w >= 0) || Double.isInfinite(w)) {
-        throw new IllegalArgumentException(
-            "anagramWeights[" + i + "] must be finite and >= 0, but is: " + w);
-      }
-      sum += w;
-      list.add(w);
+    if (technique.kind() != Technique.Kind.PLAIN) {
+      requireConditional(technique.kind().name().toLowerCase(java.util.Locale.ROOT));
     }
-    if (sum == 0 || Double.isInfinite(sum)) {
-      throw new IllegalArgumentException(
-          "anagramWeights must not all be zero and must have a finite sum, but are: "
-              + java.util.Arrays.toString(weights));
+    for (Request.ViewTerm v : technique.views()) {
+      checkCondition(v.condition(), "anagram condition");
     }
-    this.viewWeights = List.copyOf(list);
+    if (technique.highCondition() != null) {
+      checkCondition(technique.highCondition(), "hybrid condition");
+    }
+    this.technique = technique;
     return self();
   }
 
@@ -435,8 +438,7 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     if (blur == null) {
       throw new IllegalArgumentException("blur must not be null");
     }
-    this.hybridCondition = checkCondition(high, "hybrid condition");
-    this.hybridBlur = blur;
+    technique = technique.asHybrid(checkCondition(high, "hybrid condition"), blur);
     return self();
   }
 
@@ -504,22 +506,8 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
               + n);
     }
     timesteps.checkAgainst(denoiser.scheduler().schedule());
-    if (!views.isEmpty() && hybridCondition != null) {
-      throw new IllegalArgumentException(
-          "anagram and hybrid cannot be combined in one run; choose one");
-    }
-    if (viewWeights != null && viewWeights.size() != views.size() + 1) {
-      throw new IllegalArgumentException(
-          "anagramWeights must hold one weight per view ("
-              + (views.size() + 1)
-              + ": the primary condition and "
-              + views.size()
-              + " anagram view(s)), but holds "
-              + viewWeights.size()
-              + ": "
-              + viewWeights);
-    }
-    if ((!views.isEmpty() || hybridCondition != null) && conditions.size() > 1) {
+    technique.checked();
+    if (technique.kind() != Technique.Kind.PLAIN && conditions.size() > 1) {
       throw new IllegalArgumentException(
           "anagram and hybrid take one primary condition, but got "
               + conditions.size()
@@ -552,6 +540,7 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
       throw e;
     }
     int count = run.numInferenceSteps();
+    int startIndex = r.startIndex();
     if (startIndex > count - 1) {
       throw new IllegalArgumentException(
           "startIndex must be in [0, "

@@ -210,8 +210,8 @@ final class DenoisingLoop {
 
   /**
    * Runs every UNet pass of one step as one batch and combines the estimates: guidance per view,
-   * the inverse view applied (to noise and variance together), then the mean over views or, for a
-   * hybrid, low-pass of the first plus high-pass of the second.
+   * the inverse view applied (to noise and variance together), then the technique's combination
+   * ({@link Technique}).
    */
   private static Prediction predict(
       Denoiser denoiser, Encoded e, Request r, Tensor x, Tensor imageCondition, int t) {
@@ -268,46 +268,6 @@ final class DenoisingLoop {
       noises.add(eps);
       variances.add(variance);
     }
-    if (k == 1) {
-      return new Prediction(noises.get(0), variances.get(0));
-    }
-    if (r.viewWeights() != null) {
-      return new Prediction(
-          weighted(noises, r.viewWeights()), weighted(variances, r.viewWeights()));
-    }
-    Tensor variance = mean(variances);
-    if (r.hybridCondition() != null) {
-      Tensor low = r.hybridBlur().lowPass(noises.get(0));
-      Tensor high = r.hybridBlur().highPass(noises.get(1));
-      return new Prediction(low.add(high), variance);
-    }
-    return new Prediction(mean(noises), variance);
-  }
-
-  /** {@code sum_i w_i * t_i / sum_i w_i}; null when the tensors are (no variance). */
-  private static Tensor weighted(List<Tensor> tensors, List<Double> weights) {
-    if (tensors.get(0) == null) {
-      return null;
-    }
-    double total = 0;
-    for (double w : weights) {
-      total += w;
-    }
-    Tensor sum = tensors.get(0).mul((float) (weights.get(0) / total));
-    for (int i = 1; i < tensors.size(); i++) {
-      sum = sum.add(tensors.get(i).mul((float) (weights.get(i) / total)));
-    }
-    return sum;
-  }
-
-  private static Tensor mean(List<Tensor> tensors) {
-    if (tensors.get(0) == null) {
-      return null;
-    }
-    Tensor sum = tensors.get(0);
-    for (int i = 1; i < tensors.size(); i++) {
-      sum = sum.add(tensors.get(i));
-    }
-    return sum.mul(1f / tensors.size());
+    return r.technique().combine(noises, variances);
   }
 }

@@ -80,6 +80,11 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
   /** The default guidance scale of IF stage I: the write-up's setting. */
   public static final double DEFAULT_GUIDANCE_IF = 7.0;
 
+  private Tensor image;
+  private int startIndex;
+  private Mask mask;
+  private Inpainting inpainting = Inpainting.REPAINT;
+
   Pipeline(Diffusion diffusion, Denoiser denoiser) {
     super(diffusion, denoiser, 1);
     NoiseSchedule schedule = denoiser.scheduler().schedule();
@@ -97,6 +102,24 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
   @Override
   Pipeline self() {
     return this;
+  }
+
+  @Override
+  void copyStage(Request r) {
+    image = r.image();
+    startIndex = r.startIndex();
+    mask = r.mask();
+    inpainting = r.inpainting();
+  }
+
+  @Override
+  StartImage startImage() {
+    return image == null ? null : new StartImage(image, startIndex, mask, inpainting);
+  }
+
+  @Override
+  UpscalerInput upscalerInput() {
+    return null;
   }
 
   /**

@@ -45,6 +45,9 @@ public final class Upscaler extends AbstractPipeline<Upscaler> {
    */
   public static final Timesteps DEFAULT_TIMESTEPS = Timesteps.strided(980, 20);
 
+  private Tensor lowResolution;
+  private int noiseLevel = DEFAULT_NOISE_LEVEL;
+
   Upscaler(Diffusion diffusion, Denoiser denoiser) {
     super(diffusion, denoiser, 2);
     this.guidance = DEFAULT_GUIDANCE;
@@ -54,6 +57,22 @@ public final class Upscaler extends AbstractPipeline<Upscaler> {
   @Override
   Upscaler self() {
     return this;
+  }
+
+  @Override
+  void copyStage(Request r) {
+    lowResolution = r.lowResolution();
+    noiseLevel = r.noiseLevel();
+  }
+
+  @Override
+  StartImage startImage() {
+    return null;
+  }
+
+  @Override
+  UpscalerInput upscalerInput() {
+    return lowResolution == null ? null : new UpscalerInput(lowResolution, noiseLevel);
   }
 
   /**
