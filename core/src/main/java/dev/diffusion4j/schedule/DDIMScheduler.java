@@ -441,6 +441,7 @@ public final class DDIMScheduler implements Scheduler {
       float alphaProdTPrev = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod;
       float betaProdT = 1f - alphaProdT;
 
+      // Copied from DDPMScheduler.predOriginalSample (kept equal by SchedulerCopiesTest)
       // 3. compute predicted original sample from predicted noise, "predicted x_0" of formula
       //    (12): x0_hat = (x_t - sqrt(1 - abar_t) * eps) / sqrt(abar_t)
       float sqrtBetaProdT = (float) Math.sqrt(betaProdT);
@@ -453,6 +454,7 @@ public final class DDIMScheduler implements Scheduler {
       }
       Tensor predOriginalSample = Tensor.wrap(x0, sample.shape());
 
+      // Copied from DDPMScheduler.step, its step 3 (kept equal by SchedulerCopiesTest)
       // 4. clip or threshold "predicted x_0"
       if (thresholding != null) {
         predOriginalSample = DDPMScheduler.threshold(predOriginalSample, thresholding);
