@@ -2,10 +2,10 @@ package dev.diffusion4j;
 
 import dev.diffusion4j.guidance.Guidance;
 import dev.diffusion4j.image.GaussianBlur;
-import dev.diffusion4j.image.Mask;
 import dev.diffusion4j.model.Denoiser;
 import dev.diffusion4j.schedule.DDPMScheduler;
 import dev.diffusion4j.schedule.NoiseSchedule;
+import dev.diffusion4j.schedule.Scheduler;
 import dev.diffusion4j.schedule.Timesteps;
 import dev.diffusion4j.tensor.Tensor;
 import dev.diffusion4j.view.View;
@@ -44,25 +44,17 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
   List<Condition> conditions = List.of();
   double guidance;
   Timesteps timesteps;
-  int startIndex;
   Integer samples;
   long seed = ThreadLocalRandom.current().nextLong();
   List<Tensor> explicitNoise;
-  Tensor image;
-  Mask mask;
-  final List<Request.ViewTerm> views = new ArrayList<>();
-  Condition hybridCondition;
-  GaussianBlur hybridBlur;
+  Technique technique = Technique.plain();
   DDPMScheduler.Thresholding thresholding;
   int captureEvery;
   Consumer<Progress> progress;
-  Tensor lowResolution;
-  int noiseLevel = Upscaler.DEFAULT_NOISE_LEVEL;
   Variant variant = Variant.DIFFUSERS;
-  List<Double> viewWeights;
-  Inpainting inpainting = Inpainting.REPAINT;
   Sampler sampler = Sampler.DDPM;
   boolean timestepsExplicit;
+  int steps;
 
   AbstractPipeline(Diffusion diffusion, Denoiser denoiser, int stage) {
     this.diffusion = diffusion;
@@ -72,30 +64,32 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
 
   abstract B self();
 
+  /** Copies what only this stage takes from a request. */
+  abstract void copyStage(Request r);
+
+  /** Returns the start image settings of this stage's run, or {@code null}. */
+  abstract StartImage startImage();
+
+  /** Returns the upscaler's input, or {@code null} for stage I. */
+  abstract UpscalerInput upscalerInput();
+
   /** Copies the settings of a request into this builder. */
   final B copy(Request r) {
     conditions = r.conditions();
     guidance = r.guidance();
     timesteps = r.timesteps();
-    startIndex = r.startIndex();
     samples = r.samples();
     seed = r.seed();
     explicitNoise = r.explicitNoise();
-    image = r.image();
-    mask = r.mask();
-    views.addAll(r.views());
-    hybridCondition = r.hybridCondition();
-    hybridBlur = r.hybridBlur();
+    technique = r.technique();
     thresholding = r.thresholding();
     captureEvery = r.captureEvery();
     progress = r.progress();
-    lowResolution = r.lowResolution();
-    noiseLevel = r.noiseLevel();
     variant = r.variant();
-    viewWeights = r.viewWeights();
-    inpainting = r.inpainting();
     sampler = r.sampler();
     timestepsExplicit = r.timestepsExplicit();
+    steps = r.steps();
+    copyStage(r);
     return self();
   }
 
@@ -195,15 +189,16 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
   // ------------------------------------------------------------------ timesteps and noise
 
   /**
-   * Uses {@code count} evenly spaced steps (the full chain when {@code count} is the number of
-   * training steps), from the model's last timestep (990 for IF's cosine schedule) down to 0. On IF
-   * this is {@code count + 1} timesteps from 990 to 0, so {@code count + 1} UNet passes with {@link
-   * Variant#DIFFUSERS}; for the list of diffusers' {@code num_inference_steps = n} use {@code
-   * timesteps(Timesteps.leading(1000, n))}. With a {@link Sampler} other than {@link Sampler#DDPM}
-   * ({@link Pipeline#sampler(Sampler)}), {@code count} is the scheduler's {@code
-   * num_inference_steps} instead: {@code count} UNet passes at the scheduler's own timesteps.
+   * Runs {@code count} steps: {@code count} UNet passes per sample (times the passes of guidance
+   * and views), whatever the sampler, at the timesteps the sampler's scheduler chooses ({@code
+   * Scheduler.setTimesteps(count)}, diffusers' {@code num_inference_steps}). For {@link
+   * Sampler#DDPM} on part B's linear schedule that is {@code count} evenly spaced steps from 300 to
+   * 0; on IF's cosine schedule diffusers' {@code leading} list ({@code (count - 1 - i) * (1000 /
+   * count)}, the last step to the clean image), or with {@link Variant#STUDY} {@code count} evenly
+   * spaced steps from 990 to 0. Replaces an explicit {@link #timesteps} list. Default: the stage's
+   * list ({@link Pipeline}, {@link Upscaler}).
    *
-   * @param count the number of denoising steps, in {@code [1, T]}
+   * @param count the number of denoising steps, in {@code [1, T]} (990 on IF)
    * @return this builder
    */
   public B steps(int count) {
@@ -212,15 +207,16 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     if (count < 1 || count > start) {
       throw new IllegalArgumentException("steps must be in [1, " + start + "], but is: " + count);
     }
-    this.timesteps = Timesteps.evenly(start, count);
+    this.steps = count;
     this.timestepsExplicit = false;
     return self();
   }
 
   /**
-   * Uses an explicit timestep list. Only {@link Sampler#DDPM} takes one: DDIM and DPM-Solver++ take
-   * their timesteps from their scheduler ({@link #steps(int)}), and {@link #build()} refuses both
-   * together.
+   * Uses an explicit timestep list, diffusers' {@code set_timesteps(timesteps=...)}: one step from
+   * each entry to the next and, with {@link Variant#DIFFUSERS}, one more from the last entry to the
+   * clean image. Only schedulers that step between any two timesteps take one ({@link
+   * Sampler#DDPM}); {@link #build()} refuses a list for the others, which take {@link #steps(int)}.
    *
    * @param timesteps a strictly descending list within the model's schedule
    * @return this builder
@@ -231,6 +227,30 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     }
     this.timesteps = timesteps.checkAgainst(denoiser.scheduler().schedule());
     this.timestepsExplicit = true;
+    this.steps = 0;
+    return self();
+  }
+
+  /**
+   * Chooses the sampler: {@link Sampler#DDPM} (the default), {@link Sampler#DDIM}, {@link
+   * Sampler#DPM_SOLVER_PP} or another entry of {@link Sampler}. Every technique and both stages
+   * take every sampler. See {@link Sampler} for the schedulers each builds and the combinations to
+   * know of.
+   *
+   * <pre>{@code
+   * diffusion.pipeline().label(3).guidance(5).sampler(Sampler.DPM_SOLVER_PP).steps(20).generate();
+   * }</pre>
+   *
+   * @param sampler the sampler
+   * @return this builder
+   * @throws IllegalArgumentException if {@code sampler} is null, listing the samplers
+   */
+  public B sampler(Sampler sampler) {
+    if (sampler == null) {
+      throw new IllegalArgumentException(
+          "sampler must not be null; choose one of: " + Sampler.cliNames());
+    }
+    this.sampler = sampler;
     return self();
   }
 
@@ -321,7 +341,9 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     if (view == null) {
       throw new IllegalArgumentException("view must not be null");
     }
-    views.add(new Request.ViewTerm(checkCondition(other, "anagram condition"), view));
+    technique =
+        technique.plusView(
+            new Request.ViewTerm(checkCondition(other, "anagram condition"), View.checked(view)));
     return self();
   }
 
@@ -347,28 +369,39 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
    *     weight, or weights that are all zero or whose sum overflows
    */
   public B anagramWeights(double... weights) {
-    if (weights == null || weights.length < 2) {
-      throw new IllegalArgumentException(
-          "anagramWeights must hold one weight per view (at least 2), but holds: "
-              + (weights == null ? "null" : java.util.Arrays.toString(weights)));
+    technique = technique.withWeights(weights);
+    return self();
+  }
+
+  /**
+   * Sets the technique, with all its settings at once: {@link Technique#plain()}, an anagram (its
+   * views and weights) or a hybrid (its high condition and filter), in place of what {@link
+   * #anagram}, {@link #anagramWeights} and {@link #hybrid} set.
+   *
+   * <pre>{@code
+   * diffusion.pipeline().label(6)
+   *     .technique(Technique.anagram(List.of(new Request.ViewTerm(Condition.label(9), View.ROT180))))
+   *     .generate();
+   * }</pre>
+   *
+   * @param technique the technique
+   * @return this builder
+   * @throws IllegalArgumentException if it is null, or names a condition this model cannot take
+   */
+  public B technique(Technique technique) {
+    if (technique == null) {
+      throw new IllegalArgumentException("technique must not be null");
     }
-    double sum = 0;
-    List<Double> list = new ArrayList<>();
-    for (int i = 0; i < weights.length; i++) {
-      double w = weights[i];
-      if (!(w >= 0) || Double.isInfinite(w)) {
-        throw new IllegalArgumentException(
-            "anagramWeights[" + i + "] must be finite and >= 0, but is: " + w);
-      }
-      sum += w;
-      list.add(w);
+    if (technique.kind() != Technique.Kind.PLAIN) {
+      requireConditional(technique.kind().name().toLowerCase(java.util.Locale.ROOT));
     }
-    if (sum == 0 || Double.isInfinite(sum)) {
-      throw new IllegalArgumentException(
-          "anagramWeights must not all be zero and must have a finite sum, but are: "
-              + java.util.Arrays.toString(weights));
+    for (Request.ViewTerm v : technique.views()) {
+      checkCondition(v.condition(), "anagram condition");
     }
-    this.viewWeights = List.copyOf(list);
+    if (technique.highCondition() != null) {
+      checkCondition(technique.highCondition(), "hybrid condition");
+    }
+    this.technique = technique;
     return self();
   }
 
@@ -406,8 +439,7 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     if (blur == null) {
       throw new IllegalArgumentException("blur must not be null");
     }
-    this.hybridCondition = checkCondition(high, "hybrid condition");
-    this.hybridBlur = blur;
+    technique = technique.asHybrid(checkCondition(high, "hybrid condition"), blur);
     return self();
   }
 
@@ -475,58 +507,52 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
               + n);
     }
     timesteps.checkAgainst(denoiser.scheduler().schedule());
-    if (!views.isEmpty() && hybridCondition != null) {
-      throw new IllegalArgumentException(
-          "anagram and hybrid cannot be combined in one run; choose one");
-    }
-    if (viewWeights != null && viewWeights.size() != views.size() + 1) {
-      throw new IllegalArgumentException(
-          "anagramWeights must hold one weight per view ("
-              + (views.size() + 1)
-              + ": the primary condition and "
-              + views.size()
-              + " anagram view(s)), but holds "
-              + viewWeights.size()
-              + ": "
-              + viewWeights);
-    }
-    if ((!views.isEmpty() || hybridCondition != null) && conditions.size() > 1) {
+    technique.checked();
+    if (technique.kind() != Technique.Kind.PLAIN && conditions.size() > 1) {
       throw new IllegalArgumentException(
           "anagram and hybrid take one primary condition, but got "
               + conditions.size()
               + " per-sample conditions");
     }
-    checkSampler();
     checkStage(n);
-    return new Request(this, n);
+    Request r = new Request(this, n);
+    checkTimesteps(r);
+    return r;
   }
 
   /**
-   * Checks that a scheduler sampler has no explicit timestep list and that its scheduler accepts
-   * the step count (and the start index), before any model runs.
+   * Checks that the sampler's scheduler takes the request's timesteps (an explicit list, or the
+   * step count) and that the start index falls within them, before any model runs.
    */
-  private void checkSampler() {
-    if (sampler == Sampler.DDPM) {
-      return;
+  private void checkTimesteps(Request r) {
+    Scheduler.Run run;
+    try {
+      run = DenoisingLoop.timesteps(sampler.scheduler(DenoisingLoop.scheduler(denoiser, r)), r);
+    } catch (IllegalArgumentException e) {
+      if (timestepsExplicit && sampler != Sampler.DDPM) {
+        throw new IllegalArgumentException(
+            "timesteps(..) cannot be combined with sampler "
+                + sampler.cliName()
+                + ", which takes its timesteps from its scheduler: use steps(n) instead, but got"
+                + " timesteps="
+                + timesteps,
+            e);
+      }
+      throw e;
     }
-    if (timestepsExplicit) {
-      throw new IllegalArgumentException(
-          "timesteps(..) cannot be combined with sampler "
-              + sampler.cliName()
-              + ", which takes its timesteps from its scheduler: use steps(n) instead, but got"
-              + " timesteps="
-              + timesteps);
-    }
-    int[] ts = sampler.scheduler(denoiser.scheduler()).setTimesteps(timesteps.steps()).timesteps();
-    if (startIndex > ts.length - 1) {
+    int count = run.numInferenceSteps();
+    int startIndex = r.startIndex();
+    if (startIndex > count - 1) {
       throw new IllegalArgumentException(
           "startIndex must be in [0, "
-              + (ts.length - 1)
-              + "] for "
-              + ts.length
+              + (count - 1)
+              + "] for the "
+              + count
               + " "
               + sampler.cliName()
-              + " steps, but is: "
+              + " steps "
+              + java.util.Arrays.toString(run.timesteps())
+              + ", but is: "
               + startIndex);
     }
   }

@@ -6,7 +6,6 @@ import dev.diffusion4j.model.Prediction;
 import dev.diffusion4j.noise.NoiseSource;
 import dev.diffusion4j.schedule.DDPMScheduler;
 import dev.diffusion4j.schedule.Scheduler;
-import dev.diffusion4j.schedule.Timesteps;
 import dev.diffusion4j.tensor.Tensor;
 import dev.diffusion4j.view.View;
 import java.util.ArrayList;
@@ -26,29 +25,33 @@ final class DenoisingLoop {
   /** The encoded conditions of one run: one entry per view, plus the unconditional batch. */
   private record Encoded(List<View> views, List<Tensor> conditional, Tensor unconditional) {}
 
+  /**
+   * Runs one request: the stages of diffusers' {@code IFPipeline.__call__}, whatever the sampler,
+   * the technique or the stage.
+   */
   static Generation run(Denoiser denoiser, ConditionEncoder encoder, Request r) {
-    if (r.sampler() != Sampler.DDPM && r.lowResolution() == null) {
-      return runScheduled(denoiser, encoder, r);
-    }
-    DDPMScheduler scheduler = scheduler(denoiser, r);
+    // 1. check inputs: the request was checked when it was built; its sampler's scheduler, built
+    //    from the model's DDPM scheduler as the variant and the request's thresholding leave it
+    DDPMScheduler config = scheduler(denoiser, r);
+    Scheduler scheduler = r.sampler().scheduler(config);
+    boolean diffusers = r.variant() == Variant.DIFFUSERS;
     int n = r.samples();
     int[] s = denoiser.sampleShape();
     int[] shape = {n, s[0], s[1], s[2]};
 
-    // 1. encode the conditions
+    // 2. encode the conditions
     Encoded encoded = encode(denoiser, encoder, r);
 
-    // 2. prepare the timesteps: diffusers steps from every entry, the last one to the clean image
-    //    (a pass at t = 0 that returns x0_hat); the write-up stops at the sample of the last entry
-    Timesteps ts = r.timesteps().from(r.startIndex());
-    boolean diffusers = r.variant() == Variant.DIFFUSERS;
+    // 3. prepare the timesteps: the scheduler's, from the start index on
+    Scheduler.Run run = timesteps(scheduler, r);
+    int[] ts = run.timesteps();
+    int start = r.startIndex();
     int clean = scheduler.cleanTimestep();
-    int passes = diffusers && ts.get(ts.size() - 1) > clean ? ts.size() : ts.steps();
 
-    // 3. prepare the starting sample (pure noise, or the start image noised to ts[0]) and the image
-    //    condition of an upscaler (resized, noised to the noise level); diffusers draws the
-    // starting
-    //    noise first, the write-up drew the image's first
+    // 4. prepare the starting sample (pure noise, or the start image noised to ts[start]) and the
+    //    upscaler's image condition (resized, noised to the noise level by the model's own DDPM
+    //    scheduler, diffusers' image_noising_scheduler); diffusers draws the starting noise first,
+    //    the write-up drew the image's first
     NoiseSource noise = r.noiseSource();
     Tensor up = null;
     if (r.lowResolution() != null) {
@@ -59,90 +62,21 @@ final class DenoisingLoop {
     }
     Tensor imageCondition = null;
     if (up != null && !diffusers) {
-      imageCondition = scheduler.addNoise(up, noise.next(up.shape()), r.noiseLevel());
+      imageCondition = config.addNoise(up, noise.next(up.shape()), r.noiseLevel());
     }
-    Tensor original = r.image() == null ? null : r.image().repeatBatch(n);
-    Tensor x = noise.next(shape);
-    boolean keepOriginal = r.mask() != null && r.inpainting() == Inpainting.DIFFUSERS;
-    if (original != null && (r.startIndex() > 0 || keepOriginal)) {
-      x = scheduler.addNoise(original, x, ts.get(0));
-    }
-    if (keepOriginal) {
-      x = r.mask().composite(x, original);
-    }
-    if (up != null && diffusers) {
-      imageCondition = scheduler.addNoise(up, noise.next(up.shape()), r.noiseLevel());
-    }
-
-    List<Tensor> captured = new ArrayList<>();
-    List<Integer> capturedAt = new ArrayList<>();
-    if (r.captureEvery() > 0) {
-      captured.add(x);
-      capturedAt.add(ts.get(0));
-    }
-
-    // 4. the denoising loop
-    for (int i = 0; i < passes; i++) {
-      if (Thread.currentThread().isInterrupted()) {
-        throw new CancellationException(
-            "the run was cancelled before step " + (i + 1) + " of " + passes);
-      }
-      int t = ts.get(i);
-      int prev = i + 1 < ts.size() ? ts.get(i + 1) : clean;
-      Prediction p = predict(denoiser, encoded, r, x, imageCondition, t);
-      Tensor z = scheduler.needsNoise(t, prev) ? noise.next(shape) : null;
-      Tensor before = x;
-      x = scheduler.step(p.noise(), p.variance(), t, prev, x, z).prevSample();
-      if (keepOriginal) {
-        x = r.mask().composite(x, before);
-      } else if (r.mask() != null) {
-        Tensor kept = prev < 0 ? original : scheduler.addNoise(original, noise.next(shape), prev);
-        x = r.mask().composite(x, kept);
-      }
-      if (r.captureEvery() > 0 && ((i + 1) % r.captureEvery() == 0 || i == passes - 1)) {
-        captured.add(x);
-        capturedAt.add(prev);
-      }
-      if (r.progress() != null) {
-        r.progress().accept(new Progress(i + 1, passes, prev));
-      }
-    }
-    return new Generation(x, captured, capturedAt, r, denoiser.valueRange());
-  }
-
-  /**
-   * The loop with a {@link Scheduler} (DDIM, DPM-Solver++), as diffusers' pipelines drive one:
-   * {@code set_timesteps(n)}, then one model call and one {@code step} per timestep from the start
-   * index on. The noise estimate is composed exactly as with DDPM (guidance, views, hybrid); the
-   * variance channels of a learned-variance model go to the scheduler, which ignores them. Noise is
-   * drawn in DDPM's order: the starting noise, then per step the scheduler's (DDIM with {@code eta
-   * > 0}) and, with a RePaint mask, the noise that brings the original to the step's end.
-   */
-  private static Generation runScheduled(Denoiser denoiser, ConditionEncoder encoder, Request r) {
-    Scheduler scheduler = r.sampler().scheduler(scheduler(denoiser, r));
-    int n = r.samples();
-    int[] s = denoiser.sampleShape();
-    int[] shape = {n, s[0], s[1], s[2]};
-
-    // 1. encode the conditions
-    Encoded encoded = encode(denoiser, encoder, r);
-
-    // 2. prepare the timesteps: the scheduler's, from the start index on
-    Scheduler.Run run = scheduler.setTimesteps(r.timesteps().steps());
-    int[] ts = run.timesteps();
-    int start = r.startIndex();
-    int clean = scheduler.cleanTimestep();
-
-    // 3. prepare the starting sample: pure noise, or the start image noised to ts[start]
-    NoiseSource noise = r.noiseSource();
     Tensor original = r.image() == null ? null : r.image().repeatBatch(n);
     Tensor x = noise.next(shape);
     boolean keepOriginal = r.mask() != null && r.inpainting() == Inpainting.DIFFUSERS;
     if (original != null && (start > 0 || keepOriginal)) {
       x = scheduler.addNoise(original, x, ts[start]);
+    } else if (run.initNoiseSigma() != 1.0) {
+      x = x.mul((float) run.initNoiseSigma());
     }
     if (keepOriginal) {
       x = r.mask().composite(x, original);
+    }
+    if (up != null && diffusers) {
+      imageCondition = config.addNoise(up, noise.next(up.shape()), r.noiseLevel());
     }
 
     List<Tensor> captured = new ArrayList<>();
@@ -152,7 +86,9 @@ final class DenoisingLoop {
       capturedAt.add(ts[start]);
     }
 
-    // 4. the denoising loop
+    // 5. the denoising loop: per step one batch of UNet passes, the combined estimate (noise and,
+    //    for a learned-variance model, variance) to the scheduler, which draws its own noise, then
+    //    the mask's projection (RePaint draws the noise that brings the original to the step's end)
     int total = ts.length - start;
     for (int i = start; i < ts.length; i++) {
       int done = i - start;
@@ -162,7 +98,8 @@ final class DenoisingLoop {
       }
       int t = ts[i];
       int prev = i + 1 < ts.length ? ts[i + 1] : run.finalTimestep();
-      Prediction p = predict(denoiser, encoded, r, x, null, t);
+      Tensor modelInput = run.scaleModelInput(x, t);
+      Prediction p = predict(denoiser, encoded, r, modelInput, imageCondition, t);
       Tensor modelOutput =
           p.variance() == null ? p.noise() : Tensor.concatChannels(p.noise(), p.variance());
       Tensor before = x;
@@ -182,7 +119,24 @@ final class DenoisingLoop {
         r.progress().accept(new Progress(done + 1, total, prev));
       }
     }
+
+    // 6. post-process: the samples in the model's value range, and what was captured
     return new Generation(x, captured, capturedAt, r, denoiser.valueRange());
+  }
+
+  /**
+   * The run of a request's timesteps: {@code setTimesteps(n)} for {@code steps(n)}, the list itself
+   * for an explicit list or {@link Sampler#DDPM}'s default list, and otherwise as many steps as the
+   * default list has.
+   */
+  static Scheduler.Run timesteps(Scheduler scheduler, Request r) {
+    if (r.steps() > 0) {
+      return scheduler.setTimesteps(r.steps());
+    }
+    if (r.timestepsExplicit() || r.sampler() == Sampler.DDPM) {
+      return scheduler.setTimesteps(r.timesteps());
+    }
+    return scheduler.setTimesteps(r.timesteps().steps());
   }
 
   static Tensor denoiseOnce(
@@ -212,8 +166,8 @@ final class DenoisingLoop {
    * The model's scheduler as its config says (diffusers), or without thresholding and clipping (the
    * study); an explicit thresholding of the request wins in both.
    */
-  private static DDPMScheduler scheduler(Denoiser denoiser, Request r) {
-    DDPMScheduler s = denoiser.scheduler();
+  static DDPMScheduler scheduler(Denoiser denoiser, Request r) {
+    DDPMScheduler s = denoiser.scheduler().withLastStepToClean(r.variant() == Variant.DIFFUSERS);
     if (r.variant() == Variant.STUDY) {
       s = s.withThresholding(null).withClipSample(false, s.clipSampleRange());
     }
@@ -256,8 +210,8 @@ final class DenoisingLoop {
 
   /**
    * Runs every UNet pass of one step as one batch and combines the estimates: guidance per view,
-   * the inverse view applied (to noise and variance together), then the mean over views or, for a
-   * hybrid, low-pass of the first plus high-pass of the second.
+   * the inverse view applied (to noise and variance together), then the technique's combination
+   * ({@link Technique}).
    */
   private static Prediction predict(
       Denoiser denoiser, Encoded e, Request r, Tensor x, Tensor imageCondition, int t) {
@@ -314,46 +268,6 @@ final class DenoisingLoop {
       noises.add(eps);
       variances.add(variance);
     }
-    if (k == 1) {
-      return new Prediction(noises.get(0), variances.get(0));
-    }
-    if (r.viewWeights() != null) {
-      return new Prediction(
-          weighted(noises, r.viewWeights()), weighted(variances, r.viewWeights()));
-    }
-    Tensor variance = mean(variances);
-    if (r.hybridCondition() != null) {
-      Tensor low = r.hybridBlur().lowPass(noises.get(0));
-      Tensor high = r.hybridBlur().highPass(noises.get(1));
-      return new Prediction(low.add(high), variance);
-    }
-    return new Prediction(mean(noises), variance);
-  }
-
-  /** {@code sum_i w_i * t_i / sum_i w_i}; null when the tensors are (no variance). */
-  private static Tensor weighted(List<Tensor> tensors, List<Double> weights) {
-    if (tensors.get(0) == null) {
-      return null;
-    }
-    double total = 0;
-    for (double w : weights) {
-      total += w;
-    }
-    Tensor sum = tensors.get(0).mul((float) (weights.get(0) / total));
-    for (int i = 1; i < tensors.size(); i++) {
-      sum = sum.add(tensors.get(i).mul((float) (weights.get(i) / total)));
-    }
-    return sum;
-  }
-
-  private static Tensor mean(List<Tensor> tensors) {
-    if (tensors.get(0) == null) {
-      return null;
-    }
-    Tensor sum = tensors.get(0);
-    for (int i = 1; i < tensors.size(); i++) {
-      sum = sum.add(tensors.get(i));
-    }
-    return sum.mul(1f / tensors.size());
+    return r.technique().combine(noises, variances);
   }
 }

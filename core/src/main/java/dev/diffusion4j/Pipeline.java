@@ -42,20 +42,21 @@ import java.util.List;
  * Request} and runs it. {@link #toBuilder()} copies a builder; {@link Diffusion#pipeline(Request)}
  * turns a request back into one. How to cancel a run is on {@link AbstractPipeline}.
  *
- * <p>The loop: 1. encode the conditions; 2. prepare the timesteps; 3. prepare the starting sample
- * (noise, or the start image noised to the first timestep); 4. for each step, run every UNet pass
- * of the step as one batch (conditional and unconditional, times the views), combine the estimates
- * (guidance, then the inverse views averaged, or low-pass plus high-pass), take the scheduler step
- * and project the kept region of an inpainting mask.
+ * <p>The loop, one for every sampler, technique and stage: 1. check the inputs (when the request is
+ * built); 2. encode the conditions; 3. prepare the timesteps (the sampler's scheduler: {@code
+ * setTimesteps(n)} for {@link #steps(int)}, or the list); 4. prepare the starting sample (noise, or
+ * the start image noised to the first timestep); 5. for each step, run every UNet pass of the step
+ * as one batch (conditional and unconditional, times the views), combine the estimates (guidance,
+ * then the inverse views averaged, or low-pass plus high-pass), take the scheduler step and project
+ * the kept region of an inpainting mask; 6. return the samples.
  *
  * <p>Noise is drawn in this order, which {@link #noise(List)} must follow (diffusers' order): the
  * starting noise {@code [N, C, H, W]}; for the upscaler, then the noise of the upscaled image
- * (before the starting noise with {@link Variant#STUDY}); then per step the scheduler's noise (when
- * {@link DDPMScheduler#needsNoise(int, int)} says so) and, with a mask, the noise that brings the
- * original to the new timestep (none on diffusers' final pass to timestep -1, the clean image, and
- * none with {@link Inpainting#DIFFUSERS}). With {@link Sampler#DDIM} or {@link
- * Sampler#DPM_SOLVER_PP} ({@link #sampler(Sampler)}) the order is the same, the scheduler drawing
- * only where its step is stochastic (DDIM with {@code eta > 0}; the defaults draw none).
+ * (before the starting noise with {@link Variant#STUDY}); then per step the scheduler's noise,
+ * drawn by the scheduler where its step is stochastic (DDPM when {@link
+ * DDPMScheduler#needsNoise(int, int)} says so, DDIM with {@code eta > 0}; DDIM's and DPM-Solver++'s
+ * defaults draw none) and, with a mask, the noise that brings the original to the new timestep
+ * (none at the clean image, and none with {@link Inpainting#DIFFUSERS}).
  *
  * <p>The loop follows diffusers' IF pipelines by default; {@link #variant(Variant)} selects the
  * write-up's loop instead (see {@link Variant}).
@@ -79,6 +80,11 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
   /** The default guidance scale of IF stage I: the write-up's setting. */
   public static final double DEFAULT_GUIDANCE_IF = 7.0;
 
+  private Tensor image;
+  private int startIndex;
+  private Mask mask;
+  private Inpainting inpainting = Inpainting.REPAINT;
+
   Pipeline(Diffusion diffusion, Denoiser denoiser) {
     super(diffusion, denoiser, 1);
     NoiseSchedule schedule = denoiser.scheduler().schedule();
@@ -96,6 +102,24 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
   @Override
   Pipeline self() {
     return this;
+  }
+
+  @Override
+  void copyStage(Request r) {
+    image = r.image();
+    startIndex = r.startIndex();
+    mask = r.mask();
+    inpainting = r.inpainting();
+  }
+
+  @Override
+  StartImage startImage() {
+    return image == null ? null : new StartImage(image, startIndex, mask, inpainting);
+  }
+
+  @Override
+  UpscalerInput upscalerInput() {
+    return null;
   }
 
   /**
@@ -135,6 +159,9 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
    * @param image {@code [1, C, H, W]} in the model's value range and size. Not modified.
    * @param startIndex the index into the timestep list where the run starts, {@code >= 0}
    * @return this builder
+   * @throws IllegalArgumentException for another shape, a negative index, or values outside the
+   *     model's value range (widened by {@link dev.diffusion4j.image.ValueRange#TOLERANCE} of its
+   *     width: a [-1, 1] or 0-255 image on a [0, 1] model is refused)
    */
   public Pipeline image(Tensor image, int startIndex) {
     if (image == null) {
@@ -152,31 +179,11 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
     if (startIndex < 0) {
       throw new IllegalArgumentException("startIndex must be >= 0, but is: " + startIndex);
     }
-    this.image = dev.diffusion4j.tensor.Finite.requireFinite(image, "image");
+    this.image =
+        denoiser
+            .valueRange()
+            .requireWithin(dev.diffusion4j.tensor.Finite.requireFinite(image, "image"), "image");
     this.startIndex = startIndex;
-    return this;
-  }
-
-  /**
-   * Chooses the sampler: {@link Sampler#DDPM} (the default: the loop over the timestep list),
-   * {@link Sampler#DDIM} or {@link Sampler#DPM_SOLVER_PP} (their scheduler's own timesteps, {@link
-   * #steps(int)} of them; no explicit {@link #timesteps} list). See {@link Sampler} for the
-   * schedulers each builds and the combinations to know of.
-   *
-   * <pre>{@code
-   * diffusion.pipeline().label(3).guidance(5).sampler(Sampler.DPM_SOLVER_PP).steps(20).generate();
-   * }</pre>
-   *
-   * @param sampler the sampler
-   * @return this builder
-   */
-  public Pipeline sampler(Sampler sampler) {
-    if (sampler == null) {
-      throw new IllegalArgumentException(
-          "sampler must not be null; choose one of: "
-              + java.util.Arrays.toString(Sampler.values()));
-    }
-    this.sampler = sampler;
     return this;
   }
 
@@ -224,15 +231,6 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
 
   @Override
   void checkStage(int n) {
-    if (sampler == Sampler.DDPM && startIndex > timesteps.steps() - 1) {
-      throw new IllegalArgumentException(
-          "startIndex must be in [0, "
-              + (timesteps.steps() - 1)
-              + "] for "
-              + timesteps
-              + ", but is: "
-              + startIndex);
-    }
     if (mask != null && image == null) {
       throw new IllegalArgumentException(
           "mask needs the original image: call image(original, startIndex) as well");
@@ -242,7 +240,9 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
   /**
    * The one-step clean estimate of the write-up (part A, section 1.3): predicts the noise of {@code
    * noisy} at {@code timestep} (with this builder's condition and guidance) and returns {@code
-   * x0_hat = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t)}.
+   * x0_hat = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t)}. The estimate is the schedule's, so it is
+   * the same whatever the {@link #sampler(Sampler) sampler} (a sampler decides how to step from it,
+   * not what it is); neither clipped nor thresholded.
    *
    * @param noisy samples {@code [N, C, H, W]} at {@code timestep}. Not modified.
    * @param timestep their timestep

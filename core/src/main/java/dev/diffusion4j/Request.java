@@ -36,50 +36,38 @@ public final class Request {
   private final List<Condition> conditions;
   private final double guidance;
   private final Timesteps timesteps;
-  private final int startIndex;
   private final int samples;
   private final long seed;
   private final List<Tensor> explicitNoise;
-  private final Tensor image;
-  private final Mask mask;
-  private final List<ViewTerm> views;
-  private final Condition hybridCondition;
-  private final GaussianBlur hybridBlur;
+  private final StartImage start;
+  private final Technique technique;
   private final DDPMScheduler.Thresholding thresholding;
   private final int captureEvery;
   private final Consumer<Progress> progress;
-  private final Tensor lowResolution;
-  private final int noiseLevel;
+  private final UpscalerInput upscalerInput;
   private final Variant variant;
-  private final List<Double> viewWeights;
-  private final Inpainting inpainting;
   private final Sampler sampler;
   private final boolean timestepsExplicit;
+  private final int steps;
 
   Request(AbstractPipeline<?> b, int samples) {
     this.stage = b.stage;
     this.conditions = b.conditions;
     this.guidance = b.guidance;
     this.timesteps = b.timesteps;
-    this.startIndex = b.startIndex;
     this.samples = samples;
     this.seed = b.seed;
     this.explicitNoise = b.explicitNoise;
-    this.image = b.image;
-    this.mask = b.mask;
-    this.views = List.copyOf(b.views);
-    this.hybridCondition = b.hybridCondition;
-    this.hybridBlur = b.hybridBlur;
+    this.start = b.startImage();
+    this.technique = b.technique;
     this.thresholding = b.thresholding;
     this.captureEvery = b.captureEvery;
     this.progress = b.progress;
-    this.lowResolution = b.lowResolution;
-    this.noiseLevel = b.noiseLevel;
+    this.upscalerInput = b.upscalerInput();
     this.variant = b.variant;
-    this.viewWeights = b.viewWeights;
-    this.inpainting = b.inpainting;
     this.sampler = b.sampler;
     this.timestepsExplicit = b.timestepsExplicit;
+    this.steps = b.steps;
   }
 
   /** The settings of {@code r} for one prediction on {@code samples} given samples. */
@@ -88,25 +76,19 @@ public final class Request {
     this.conditions = r.conditions;
     this.guidance = r.guidance;
     this.timesteps = r.timesteps;
-    this.startIndex = r.startIndex;
     this.samples = samples;
     this.seed = r.seed;
     this.explicitNoise = r.explicitNoise;
-    this.image = r.image;
-    this.mask = r.mask;
-    this.views = List.of();
-    this.hybridCondition = null;
-    this.hybridBlur = null;
+    this.start = r.start;
+    this.technique = Technique.plain();
     this.thresholding = r.thresholding;
     this.captureEvery = 0;
     this.progress = null;
-    this.lowResolution = null;
-    this.noiseLevel = r.noiseLevel;
+    this.upscalerInput = null;
     this.variant = r.variant;
-    this.viewWeights = null;
-    this.inpainting = r.inpainting;
     this.sampler = r.sampler;
     this.timestepsExplicit = r.timestepsExplicit;
+    this.steps = r.steps;
   }
 
   Request forSamples(int n) {
@@ -146,7 +128,9 @@ public final class Request {
   }
 
   /**
-   * Returns the full timestep list.
+   * Returns the timestep list: the one given to {@code timesteps(..)}, or the stage's default list.
+   * A run walks it when {@link #steps()} is 0; otherwise the sampler makes its own list of that
+   * many steps.
    *
    * @return the timesteps
    */
@@ -155,12 +139,22 @@ public final class Request {
   }
 
   /**
+   * Returns the number of steps given to {@code steps(n)}: a run makes that many UNet passes per
+   * sample, at the timesteps its sampler's {@code setTimesteps(n)} chooses.
+   *
+   * @return the count, or 0 when the run walks {@link #timesteps()}
+   */
+  public int steps() {
+    return steps;
+  }
+
+  /**
    * Returns where in {@link #timesteps()} the run starts.
    *
    * @return the start index, 0 for a run from pure noise
    */
   public int startIndex() {
-    return startIndex;
+    return start == null ? 0 : start.startIndex();
   }
 
   /**
@@ -196,7 +190,17 @@ public final class Request {
    * @return {@code [1, C, H, W]}, or {@code null}
    */
   public Tensor image() {
-    return image;
+    return start == null ? null : start.image();
+  }
+
+  /**
+   * Returns the settings of a run that starts from an image: the image, the start index, the mask
+   * and the inpainting rule, together.
+   *
+   * @return the settings, or {@code null} for a run from pure noise without an image
+   */
+  public StartImage startImage() {
+    return start;
   }
 
   /**
@@ -205,7 +209,7 @@ public final class Request {
    * @return the mask, or {@code null}
    */
   public Mask mask() {
-    return mask;
+    return start == null ? null : start.mask();
   }
 
   /**
@@ -215,7 +219,17 @@ public final class Request {
    * @return the views, empty for a run that is not an anagram
    */
   public List<ViewTerm> views() {
-    return views;
+    return technique.views();
+  }
+
+  /**
+   * Returns the technique: plain, an anagram with its views and weights, or a hybrid with its
+   * condition and filter.
+   *
+   * @return the technique
+   */
+  public Technique technique() {
+    return technique;
   }
 
   /**
@@ -224,7 +238,7 @@ public final class Request {
    * @return the condition, or {@code null}
    */
   public Condition hybridCondition() {
-    return hybridCondition;
+    return technique.highCondition();
   }
 
   /**
@@ -233,7 +247,7 @@ public final class Request {
    * @return the filter, or {@code null}
    */
   public GaussianBlur hybridBlur() {
-    return hybridBlur;
+    return technique.blur();
   }
 
   /**
@@ -269,7 +283,17 @@ public final class Request {
    * @return {@code [N, C, h, w]}, or {@code null} for stage I
    */
   public Tensor lowResolution() {
-    return lowResolution;
+    return upscalerInput == null ? null : upscalerInput.images();
+  }
+
+  /**
+   * Returns what the upscaler conditions on: the low-resolution images and their noise level,
+   * together.
+   *
+   * @return the input, or {@code null} for stage I
+   */
+  public UpscalerInput upscalerInput() {
+    return upscalerInput;
   }
 
   /**
@@ -278,7 +302,7 @@ public final class Request {
    * @return the noise level
    */
   public int noiseLevel() {
-    return noiseLevel;
+    return upscalerInput == null ? Upscaler.DEFAULT_NOISE_LEVEL : upscalerInput.noiseLevel();
   }
 
   /**
@@ -287,7 +311,7 @@ public final class Request {
    * @return one weight per view (the primary condition's first), or {@code null} for the plain mean
    */
   public List<Double> viewWeights() {
-    return viewWeights;
+    return technique.weights();
   }
 
   /**
@@ -305,14 +329,13 @@ public final class Request {
    * @return {@link Inpainting#REPAINT} or {@link Inpainting#DIFFUSERS}
    */
   public Inpainting inpainting() {
-    return inpainting;
+    return start == null ? Inpainting.REPAINT : start.inpainting();
   }
 
   /**
    * Returns the sampler the loop steps with.
    *
-   * @return {@link Sampler#DDPM} (the default, and always for the upscaler), {@link Sampler#DDIM}
-   *     or {@link Sampler#DPM_SOLVER_PP}
+   * @return the sampler; {@link Sampler#DDPM} by default
    */
   public Sampler sampler() {
     return sampler;
@@ -331,31 +354,25 @@ public final class Request {
         && conditions.equals(r.conditions)
         && Double.compare(guidance, r.guidance) == 0
         && timesteps.equals(r.timesteps)
-        && startIndex == r.startIndex
         && samples == r.samples
         && seed == r.seed
         && Objects.equals(explicitNoise, r.explicitNoise)
-        && image == r.image
-        && mask == r.mask
-        && views.equals(r.views)
-        && Objects.equals(hybridCondition, r.hybridCondition)
-        && hybridBlur == r.hybridBlur
+        && Objects.equals(start, r.start)
+        && technique.equals(r.technique)
         && Objects.equals(thresholding, r.thresholding)
         && captureEvery == r.captureEvery
         && progress == r.progress
-        && lowResolution == r.lowResolution
-        && noiseLevel == r.noiseLevel
+        && Objects.equals(upscalerInput, r.upscalerInput)
         && variant == r.variant
-        && Objects.equals(viewWeights, r.viewWeights)
-        && inpainting == r.inpainting
         && sampler == r.sampler
-        && timestepsExplicit == r.timestepsExplicit;
+        && timestepsExplicit == r.timestepsExplicit
+        && steps == r.steps;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
-        stage, conditions, guidance, timesteps, startIndex, samples, seed, views, sampler);
+        stage, conditions, guidance, timesteps, steps, start, samples, seed, technique, sampler);
   }
 
   @Override
@@ -367,35 +384,38 @@ public final class Request {
     }
     s.append(", guidance=").append(guidance);
     if (sampler != Sampler.DDPM) {
-      s.append(", sampler=").append(sampler.cliName()).append(", steps=").append(timesteps.steps());
+      s.append(", sampler=").append(sampler.cliName());
+    }
+    if (steps > 0) {
+      s.append(", steps=").append(steps);
     } else {
       s.append(", timesteps=").append(timesteps);
     }
-    if (startIndex > 0) {
-      s.append(", startIndex=").append(startIndex);
+    if (startIndex() > 0) {
+      s.append(", startIndex=").append(startIndex());
     }
     s.append(", samples=").append(samples);
     s.append(explicitNoise != null ? ", explicit noise" : ", seed=" + seed);
-    if (image != null) {
+    if (start != null) {
       s.append(", image");
     }
-    if (mask != null) {
+    if (mask() != null) {
       s.append(", mask");
     }
-    if (!views.isEmpty()) {
-      s.append(", anagram=").append(views);
-      if (viewWeights != null) {
-        s.append(", anagramWeights=").append(viewWeights);
+    if (!technique.views().isEmpty()) {
+      s.append(", anagram=").append(technique.views());
+      if (technique.weights() != null) {
+        s.append(", anagramWeights=").append(technique.weights());
       }
     }
-    if (hybridCondition != null) {
-      s.append(", hybrid=").append(hybridCondition);
+    if (technique.highCondition() != null) {
+      s.append(", hybrid=").append(technique.highCondition());
     }
     if (thresholding != null) {
       s.append(", thresholding=").append(thresholding);
     }
-    if (lowResolution != null) {
-      s.append(", noiseLevel=").append(noiseLevel);
+    if (upscalerInput != null) {
+      s.append(", noiseLevel=").append(upscalerInput.noiseLevel());
     }
     return s.append(']').toString();
   }

@@ -7,23 +7,32 @@ import dev.diffusion4j.schedule.NoiseSchedule;
 import dev.diffusion4j.schedule.Scheduler;
 import dev.diffusion4j.schedule.TimestepSpacing;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
- * Which sampler the denoising loop steps with. Set per run with {@link Pipeline#sampler(Sampler)};
- * the default is {@link #DDPM}, the loop as it always was (its timestep list from {@link
- * AbstractPipeline#steps(int)} or {@link AbstractPipeline#timesteps}).
+ * Which sampler the denoising loop steps with: the table of samplers. Set per run with {@link
+ * AbstractPipeline#sampler(Sampler)}, on both stages and with every technique; the default is
+ * {@link #DDPM}. Each entry names its short name ({@link #cliName()}, read by the command line, the
+ * Spark job's {@code sampler} column and every error message through {@link #cliNames()}) and how
+ * it builds its {@link Scheduler} from the model's own {@link DDPMScheduler} ({@link
+ * #scheduler(DDPMScheduler)}): its noise schedule, and its clipping and thresholding (as the
+ * request's {@link Variant} and {@link AbstractPipeline#thresholding} leave them). A new sampler is
+ * one more entry.
  *
- * <p>{@link #DDIM} and {@link #DPM_SOLVER_PP} build their {@link Scheduler} from the model's own
- * {@link DDPMScheduler} ({@link #scheduler(DDPMScheduler)}): its noise schedule, and its clipping
- * and thresholding (as the request's {@link Variant} and {@link AbstractPipeline#thresholding}
- * leave them). Their timesteps come from the scheduler's {@code setTimesteps(n)}, {@code n} being
- * the count given to {@link AbstractPipeline#steps(int)} (or the steps of the default list: 300 on
- * MNIST, 33 on IF stage I).
+ * <p>{@code steps(n)} ({@link AbstractPipeline#steps(int)}) is {@code n} UNet passes per sample
+ * with every sampler, at the timesteps of the scheduler's {@code setTimesteps(n)}. Without it,
+ * {@link #DDPM} walks the stage's default list and the others take as many steps as that list has
+ * (300 on MNIST, 33 on IF stage I, 49 on stage II). Only {@link #DDPM} takes an explicit {@link
+ * AbstractPipeline#timesteps} list.
  *
  * <table>
  *   <caption>The schedulers each sampler builds</caption>
  *   <tr><th>sampler</th><th>part B's linear schedule (MNIST)</th><th>IF's cosine schedule</th></tr>
+ *   <tr><td>{@link #DDPM}</td><td>part B's sampler: {@code n} evenly spaced steps from 300 to
+ *       0</td><td>the model's config; diffusers' {@code leading} list, or with {@link
+ *       Variant#STUDY} {@code n} evenly spaced steps from 990 to 0</td></tr>
  *   <tr><td>{@link #DDIM}</td><td>{@code timestep_spacing="trailing"} (300, 285, ..., 15 for
  *       20 steps), {@code eta=0}, {@code clip_sample} as the model's scheduler (off)</td>
  *       <td>diffusers' defaults ({@code leading}, {@code eta=0}), clipping and thresholding as
@@ -39,23 +48,32 @@ import java.util.Locale;
  * also extrapolates from the previous step's clean estimate, which the projection changed outside
  * the mask. Both run and give plausible fills on MNIST, but they are not RePaint's stochastic
  * posterior; {@link Inpainting#DIFFUSERS} (the kept region stays the clean original) is the
- * consistent choice for these samplers. The upscaler and {@link Pipeline#denoiseOnce} stay on DDPM.
- * With DDIM or DPM-Solver++, {@link Variant} decides the guidance rule and whether the config's
- * clipping and thresholding apply; its "last step" rule is DDPM's (the scheduler decides where its
- * run ends, {@code Scheduler.Run.finalTimestep()}).
+ * consistent choice for these samplers. On the upscaler the image condition is always noised by the
+ * model's own DDPM scheduler (diffusers' {@code image_noising_scheduler}). {@link
+ * Pipeline#denoiseOnce} is the schedule's one-step clean estimate, the same for every sampler. With
+ * a sampler other than DDPM, {@link Variant} decides the guidance rule and whether the config's
+ * clipping and thresholding apply; where its run ends is the scheduler's ({@code
+ * Scheduler.Run.finalTimestep()}).
  */
 public enum Sampler {
-  /** The DDPM ancestral sampler of Ho et al. (2020): the model's {@link DDPMScheduler}. */
-  DDPM("ddpm"),
+  /** The DDPM ancestral sampler of Ho et al. (2020): the model's {@link DDPMScheduler} itself. */
+  DDPM("ddpm", config -> config),
   /** Song et al.'s (2021) DDIM: {@link DDIMScheduler}, deterministic ({@code eta=0}). */
-  DDIM("ddim"),
+  DDIM("ddim", Sampler::ddim),
   /** Lu et al.'s (2022) multistep DPM-Solver++ of order 2: {@link DPMSolverMultistepScheduler}. */
-  DPM_SOLVER_PP("dpm++");
+  DPM_SOLVER_PP(
+      "dpm++",
+      config ->
+          DPMSolverMultistepScheduler.builder(config.schedule())
+              .thresholding(config.thresholding())
+              .build());
 
   private final String cliName;
+  private final Function<DDPMScheduler, Scheduler> factory;
 
-  Sampler(String cliName) {
+  Sampler(String cliName, Function<DDPMScheduler, Scheduler> factory) {
     this.cliName = cliName;
+    this.factory = factory;
   }
 
   /**
@@ -68,9 +86,19 @@ public enum Sampler {
   }
 
   /**
+   * Returns the short names of all samplers, in declaration order: the list that the command line,
+   * the Spark job's {@code sampler} column and every error message read.
+   *
+   * @return the names
+   */
+  public static List<String> cliNames() {
+    return Arrays.stream(values()).map(Sampler::cliName).toList();
+  }
+
+  /**
    * Returns the sampler with a short name (case-insensitive).
    *
-   * @param name {@code ddpm}, {@code ddim} or {@code dpm++}
+   * @param name one of {@link #cliNames()}
    * @return the sampler
    * @throws IllegalArgumentException for any other name, listing the valid ones
    */
@@ -81,45 +109,35 @@ public enum Sampler {
       }
     }
     throw new IllegalArgumentException(
-        "unknown sampler '"
-            + Messages.quote(name)
-            + "'; choose one of: "
-            + Arrays.stream(values()).map(Sampler::cliName).toList());
+        "unknown sampler '" + Messages.quote(name) + "'; choose one of: " + cliNames());
   }
 
   /**
    * Builds this sampler's {@link Scheduler} for a model whose own scheduler is {@code config}, as
-   * the table on this type says.
+   * the table on this type says; {@link #DDPM} returns {@code config} itself.
    *
-   * @param config the model's DDPM scheduler (schedule, clipping, thresholding). Not modified.
+   * @param config the model's DDPM scheduler (schedule, clipping, thresholding, last-step rule).
+   *     Not modified.
    * @return the scheduler
    * @throws IllegalArgumentException if {@code config} is null
-   * @throws IllegalStateException for {@link #DDPM}, which runs on {@code config} itself
    */
   public Scheduler scheduler(DDPMScheduler config) {
     if (config == null) {
       throw new IllegalArgumentException("config must not be null");
     }
-    NoiseSchedule schedule = config.schedule();
-    boolean linear = schedule.kind() == NoiseSchedule.Kind.LINEAR;
-    return switch (this) {
-      case DDPM ->
-          throw new IllegalStateException(
-              "DDPM runs on the model's DDPMScheduler itself, not on a Scheduler");
-      case DDIM -> {
-        DDIMScheduler.Builder b =
-            DDIMScheduler.builder(schedule)
-                .eta(0.0)
-                .clipSample(config.clipSample())
-                .clipSampleRange(config.clipSampleRange())
-                .thresholding(config.thresholding());
-        if (linear) {
-          b.timestepSpacing(TimestepSpacing.TRAILING);
-        }
-        yield b.build();
-      }
-      case DPM_SOLVER_PP ->
-          DPMSolverMultistepScheduler.builder(schedule).thresholding(config.thresholding()).build();
-    };
+    return factory.apply(config);
+  }
+
+  private static Scheduler ddim(DDPMScheduler config) {
+    DDIMScheduler.Builder b =
+        DDIMScheduler.builder(config.schedule())
+            .eta(0.0)
+            .clipSample(config.clipSample())
+            .clipSampleRange(config.clipSampleRange())
+            .thresholding(config.thresholding());
+    if (config.schedule().kind() == NoiseSchedule.Kind.LINEAR) {
+      b.timestepSpacing(TimestepSpacing.TRAILING);
+    }
+    return b.build();
   }
 }

@@ -22,8 +22,11 @@ import java.util.Arrays;
  * }</pre>
  *
  * <p>Each low-resolution image is resized to the stage's size (bilinear, {@code align_corners =
- * true}), noised to {@link #noiseLevel(int)} and fed beside {@code x_t}. Noise is drawn in this
- * order: the noise of the image condition, the starting noise, then per step the scheduler's noise.
+ * true}), noised to {@link #noiseLevel(int)} by the model's own DDPM scheduler and fed beside
+ * {@code x_t}. The upscaler takes every {@link Sampler} ({@link #sampler(Sampler)}) and {@link
+ * #steps(int)}, as stage I does. Noise is drawn in the order described on {@link Pipeline}: the
+ * starting noise, the noise of the image condition (the other way round with {@link
+ * Variant#STUDY}), then per step the scheduler's noise.
  *
  * <p>A builder is not thread-safe; requests are immutable and may run concurrently.
  */
@@ -42,6 +45,9 @@ public final class Upscaler extends AbstractPipeline<Upscaler> {
    */
   public static final Timesteps DEFAULT_TIMESTEPS = Timesteps.strided(980, 20);
 
+  private Tensor lowResolution;
+  private int noiseLevel = DEFAULT_NOISE_LEVEL;
+
   Upscaler(Diffusion diffusion, Denoiser denoiser) {
     super(diffusion, denoiser, 2);
     this.guidance = DEFAULT_GUIDANCE;
@@ -51,6 +57,22 @@ public final class Upscaler extends AbstractPipeline<Upscaler> {
   @Override
   Upscaler self() {
     return this;
+  }
+
+  @Override
+  void copyStage(Request r) {
+    lowResolution = r.lowResolution();
+    noiseLevel = r.noiseLevel();
+  }
+
+  @Override
+  StartImage startImage() {
+    return null;
+  }
+
+  @Override
+  UpscalerInput upscalerInput() {
+    return lowResolution == null ? null : new UpscalerInput(lowResolution, noiseLevel);
   }
 
   /**

@@ -13,6 +13,7 @@ import dev.diffusion4j.noise.NoiseSource;
 import dev.diffusion4j.tensor.Tensor;
 import dev.diffusion4j.testing.OnnxWriter;
 import dev.diffusion4j.testing.TestData;
+import dev.diffusion4j.view.View;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -130,6 +131,47 @@ class HostilePipelineTest {
       assertThatThrownBy(() -> d.pipeline().labels(labels).build())
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage("samples must be <= 1024 (Pipeline.MAX_SAMPLES), but is: 1025");
+    }
+  }
+
+  @Test
+  void aStartImageOutsideTheModelsRangeIsRefusedNamingTheRange() {
+    try (Diffusion d = Diffusion.mnist(CLASS, CPU)) {
+      for (float v : new float[] {1e6f, -1f, 255f}) {
+        Tensor image = Tensor.full(v, 1, 1, 28, 28);
+        assertThatThrownBy(() -> d.pipeline().label(3).image(image, 5))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("image must hold values in the model's range [0, 1]");
+      }
+      Tensor ok = Tensor.full(1f, 1, 1, 28, 28);
+      assertThat(d.pipeline().label(3).image(ok, 5)).isNotNull();
+    }
+  }
+
+  @Test
+  void aUserViewThatReturnsNullOrReshapesIsNamed() {
+    View nothing =
+        new View() {
+          @Override
+          public Tensor apply(Tensor x) {
+            return null;
+          }
+
+          @Override
+          public Tensor inverse(Tensor x) {
+            return null;
+          }
+
+          @Override
+          public String name() {
+            return "my-view";
+          }
+        };
+    try (Diffusion d = Diffusion.mnist(CLASS, CPU)) {
+      assertThatThrownBy(
+              () -> d.pipeline().label(3).anagram(Condition.label(5), nothing).steps(3).generate())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("view 'my-view'");
     }
   }
 }

@@ -88,7 +88,7 @@ public final class DDIMScheduler implements Scheduler {
     this.clipSampleRange = b.clipSampleRange;
     this.thresholding = b.thresholding;
     this.useClippedModelOutput = b.useClippedModelOutput;
-    this.offset = schedule.kind() == NoiseSchedule.Kind.LINEAR ? 1 : 0;
+    this.offset = DiffusersIndexing.offset(schedule);
     this.numTrainTimesteps = schedule.numTrainTimesteps();
     this.alphasCumprod =
         Arrays.copyOfRange(schedule.alphasCumprod(), offset, offset + numTrainTimesteps);
@@ -373,46 +373,9 @@ public final class DDIMScheduler implements Scheduler {
               + numInferenceSteps);
     }
     int n = numInferenceSteps;
-    int[] timesteps;
-    switch (timestepSpacing) {
-      case LINSPACE -> {
-        // np.linspace(0, T - 1, n).round()[::-1]
-        double[] y = TimestepSpacing.linspace(0, numTrainTimesteps - 1, n);
-        timesteps = new int[n];
-        for (int i = 0; i < n; i++) {
-          timesteps[i] = (int) Math.rint(y[n - 1 - i]);
-        }
-      }
-      case LEADING -> {
-        // (np.arange(0, n) * (T // n)).round()[::-1] + steps_offset
-        int stepRatio = numTrainTimesteps / n;
-        timesteps = new int[n];
-        for (int i = 0; i < n; i++) {
-          timesteps[i] = (n - 1 - i) * stepRatio + stepsOffset;
-        }
-      }
-      case TRAILING -> {
-        // np.round(np.arange(T, 0, -T / n)) - 1
-        double[] y =
-            TimestepSpacing.arangeDown(numTrainTimesteps, 0, -((double) numTrainTimesteps / n));
-        timesteps = TimestepSpacing.trailingWithoutOvershoot(y, n);
-      }
-      default -> throw new IllegalStateException("unknown spacing: " + timestepSpacing);
-    }
-    for (int t : timesteps) {
-      if (t < 0 || t >= numTrainTimesteps) {
-        throw new IllegalArgumentException(
-            "numInferenceSteps "
-                + n
-                + " with "
-                + timestepSpacing
-                + " spacing gives diffusers the timesteps "
-                + Arrays.toString(timesteps)
-                + " (its own indexing), one outside [0, "
-                + (numTrainTimesteps - 1)
-                + "]; choose another step count or spacing");
-      }
-    }
+    int[] timesteps =
+        timestepSpacing.timesteps(numTrainTimesteps, numTrainTimesteps, n, stepsOffset);
+    timestepSpacing.checkInRange(timesteps, n, numTrainTimesteps);
     // eta: a sigma_t^2 above 1 - abar_t-1 makes the direction of formula (12) the root of a
     // negative number, NaN at every pixel; refuse the setting instead of blaming the sample
     for (int t : timesteps) {
@@ -436,10 +399,7 @@ public final class DDIMScheduler implements Scheduler {
                 + ", and the step would be NaN; eta in [0, 1] always works");
       }
     }
-    int[] library = new int[timesteps.length];
-    for (int i = 0; i < library.length; i++) {
-      library[i] = timesteps[i] + offset;
-    }
+    int[] library = DiffusersIndexing.toLibrary(timesteps, offset);
     // where the last step ends: t - T / n, or the final alpha (abar = 1, the clean image, or the
     // first noisy timestep's abar without set_alpha_to_one)
     int lastPrev = timesteps[timesteps.length - 1] - numTrainTimesteps / n;
@@ -461,17 +421,7 @@ public final class DDIMScheduler implements Scheduler {
   }
 
   private float alphaProd(int timestep) {
-    if (timestep < offset || timestep > offset + numTrainTimesteps - 1) {
-      throw new IllegalArgumentException(
-          "timestep must be in ["
-              + offset
-              + ", "
-              + (offset + numTrainTimesteps - 1)
-              + "] (or "
-              + cleanTimestep()
-              + ", the clean image), but is: "
-              + timestep);
-    }
+    DiffusersIndexing.checkTimestep(timestep, offset, numTrainTimesteps);
     return alphasCumprod[timestep - offset];
   }
 
@@ -506,7 +456,7 @@ public final class DDIMScheduler implements Scheduler {
     public SchedulerOutput step(
         Tensor modelOutput, int timestep, Tensor sample, NoiseSource noise) {
       sample.requireRank(4, "sample");
-      Tensor eps = noisePrediction(modelOutput, sample);
+      Tensor eps = DiffusersIndexing.noisePrediction(modelOutput, sample);
       float alphaProdT = alphaProd(timestep);
       if (eta > 0 && noise == null) {
         throw new IllegalArgumentException(
@@ -520,6 +470,7 @@ public final class DDIMScheduler implements Scheduler {
       float alphaProdTPrev = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod;
       float betaProdT = 1f - alphaProdT;
 
+      // Copied from DDPMScheduler.predOriginalSample (kept equal by SchedulerCopiesTest)
       // 3. compute predicted original sample from predicted noise, "predicted x_0" of formula
       //    (12): x0_hat = (x_t - sqrt(1 - abar_t) * eps) / sqrt(abar_t)
       float sqrtBetaProdT = (float) Math.sqrt(betaProdT);
@@ -532,6 +483,7 @@ public final class DDIMScheduler implements Scheduler {
       }
       Tensor predOriginalSample = Tensor.wrap(x0, sample.shape());
 
+      // Copied from DDPMScheduler.step, its step 3 (kept equal by SchedulerCopiesTest)
       // 4. clip or threshold "predicted x_0"
       if (thresholding != null) {
         predOriginalSample = DDPMScheduler.threshold(predOriginalSample, thresholding);
@@ -580,23 +532,6 @@ public final class DDIMScheduler implements Scheduler {
       }
       return new SchedulerOutput(Tensor.wrap(prev, sample.shape()), predOriginalSample);
     }
-  }
-
-  /**
-   * The noise estimate: the model output, or its first half for a learned-variance model (the
-   * variance channels are ignored, as diffusers does).
-   */
-  private static Tensor noisePrediction(Tensor modelOutput, Tensor sample) {
-    if (modelOutput == null) {
-      throw new IllegalArgumentException("modelOutput must not be null");
-    }
-    modelOutput.requireRank(4, "modelOutput");
-    int c = sample.dim(1);
-    if (modelOutput.dim(1) == 2 * c) {
-      modelOutput = modelOutput.channels(0, c);
-    }
-    sample.requireSameShape(modelOutput, "modelOutput (its noise channels)");
-    return modelOutput;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.diffusion4j.schedule;
 
+import dev.diffusion4j.noise.NoiseSource;
 import dev.diffusion4j.tensor.Tensor;
 import java.util.Arrays;
 
@@ -24,6 +25,13 @@ import java.util.Arrays;
  *       sampleMaxValue)}, then {@code x0_hat = clamp(x0_hat, -s, s) / s}. Off by default.
  * </ul>
  *
+ * <p>As a {@link Scheduler}, a run walks a list of timesteps: the list of {@link
+ * #setTimesteps(int)} (one UNet pass per step) or an explicit one ({@link
+ * #setTimesteps(Timesteps)}, diffusers' {@code set_timesteps(timesteps=...)}). Whether a run of a
+ * list takes one more step from its last entry to the clean image (diffusers' rule, the default) or
+ * stops at its last entry (the write-up's) is {@link #lastStepToClean()}. The run draws its step
+ * noise itself, from the noise source it is given, just before the step that needs it.
+ *
  * <p>A step may end at timestep -1 (diffusers' last step, from {@code t = 0}): there {@code abar_t'
  * = 1}, no noise is added, and the step returns the (clipped or thresholded) {@code x0_hat}. Part
  * B's linear schedule has its clean image at timestep 0 instead ({@link NoiseSchedule#linear}, part
@@ -35,19 +43,17 @@ import java.util.Arrays;
  * <pre>{@code
  * DDPMScheduler scheduler = DDPMScheduler.mnist();
  * NoiseSource noise = NoiseSource.seeded(1);
- * Timesteps ts = Timesteps.evenly(300, 50);
+ * Scheduler.Run run = scheduler.setTimesteps(50);     // 300, 294, ..., 6; the last step ends at 0
  * Tensor x = noise.next(1, 1, 28, 28);
- * for (int i = 0; i < ts.steps(); i++) {
- *   int t = ts.get(i), prev = ts.get(i + 1);
+ * for (int t : run.timesteps()) {
  *   Tensor eps = denoiser.predict(x, new int[] {t}, MnistUNet.oneHot(7)).noise();
- *   Tensor z = scheduler.needsNoise(prev) ? noise.next(x.shape()) : null;
- *   x = scheduler.step(eps, null, t, prev, x, z).prevSample();
+ *   x = run.step(eps, t, x, noise).prevSample();       // draws the step's noise when it needs it
  * }
  * }</pre>
  *
  * <p>Immutable and thread-safe: {@link #step} keeps no state between calls.
  */
-public final class DDPMScheduler {
+public final class DDPMScheduler implements Scheduler {
 
   /** How the variance of the reverse step is chosen (diffusers' {@code variance_type}). */
   public enum VarianceType {
@@ -121,15 +127,6 @@ public final class DDPMScheduler {
     }
   }
 
-  /**
-   * The result of one step.
-   *
-   * @param prevSample the sample at the previous (less noisy) timestep, {@code x_t'}
-   * @param predOriginalSample the clean estimate {@code x0_hat} used for it (after clipping or
-   *     thresholding)
-   */
-  public record StepOutput(Tensor prevSample, Tensor predOriginalSample) {}
-
   /** diffusers' default {@code clip_sample_range}. */
   public static final double DEFAULT_CLIP_SAMPLE_RANGE = 1.0;
 
@@ -140,6 +137,7 @@ public final class DDPMScheduler {
   private final Thresholding thresholding;
   private final boolean noiseAtFinalStep;
   private final boolean fullChainBeta;
+  private final boolean lastStepToClean;
 
   /**
    * Creates a scheduler without clipping.
@@ -162,7 +160,8 @@ public final class DDPMScheduler {
         DEFAULT_CLIP_SAMPLE_RANGE,
         thresholding,
         noiseAtFinalStep,
-        false);
+        false,
+        true);
   }
 
   private DDPMScheduler(
@@ -172,7 +171,8 @@ public final class DDPMScheduler {
       double clipSampleRange,
       Thresholding thresholding,
       boolean noiseAtFinalStep,
-      boolean fullChainBeta) {
+      boolean fullChainBeta,
+      boolean lastStepToClean) {
     if (schedule == null) {
       throw new IllegalArgumentException("schedule must not be null");
     }
@@ -189,6 +189,7 @@ public final class DDPMScheduler {
     this.thresholding = thresholding;
     this.noiseAtFinalStep = noiseAtFinalStep;
     this.fullChainBeta = fullChainBeta;
+    this.lastStepToClean = lastStepToClean;
   }
 
   /**
@@ -206,6 +207,7 @@ public final class DDPMScheduler {
         DEFAULT_CLIP_SAMPLE_RANGE,
         null,
         false,
+        true,
         true);
   }
 
@@ -220,11 +222,7 @@ public final class DDPMScheduler {
     return new DDPMScheduler(NoiseSchedule.cosine(1000), VarianceType.LEARNED_RANGE, null, true);
   }
 
-  /**
-   * Returns the noise schedule.
-   *
-   * @return the schedule
-   */
+  @Override
   public NoiseSchedule schedule() {
     return schedule;
   }
@@ -280,7 +278,8 @@ public final class DDPMScheduler {
         clipSampleRange,
         thresholding,
         noiseAtFinalStep,
-        fullChainBeta);
+        fullChainBeta,
+        lastStepToClean);
   }
 
   /**
@@ -299,7 +298,8 @@ public final class DDPMScheduler {
         clipSampleRange,
         thresholding,
         noiseAtFinalStep,
-        fullChainBeta);
+        fullChainBeta,
+        lastStepToClean);
   }
 
   /**
@@ -316,16 +316,50 @@ public final class DDPMScheduler {
         clipSampleRange,
         thresholding,
         noiseAtFinalStep,
-        fullChainBeta);
+        fullChainBeta,
+        lastStepToClean);
   }
 
   /**
-   * Returns the timestep of the clean image, where a run's last step ends: -1 for a schedule
-   * indexed from its first noisy step (IF's cosine; diffusers' {@code alphas_cumprod[-1]} is 1), 0
-   * for part B's linear schedule, whose timestep 0 is the clean image.
+   * Returns a copy of this scheduler with another last-step rule (the rule of {@link
+   * dev.diffusion4j.Variant}).
    *
-   * @return -1 or 0
+   * @param lastStepToClean {@code true} (the default, diffusers' rule) for a run of a list that
+   *     takes one more step from its last entry to the clean image, {@code false} (the write-up's
+   *     rule) for one that stops at its last entry
+   * @return the new scheduler
    */
+  public DDPMScheduler withLastStepToClean(boolean lastStepToClean) {
+    return new DDPMScheduler(
+        schedule,
+        varianceType,
+        clipSample,
+        clipSampleRange,
+        thresholding,
+        noiseAtFinalStep,
+        fullChainBeta,
+        lastStepToClean);
+  }
+
+  /**
+   * Tells whether a run of a timestep list takes one more step from the list's last entry to the
+   * clean image ({@link #cleanTimestep()}), as diffusers' pipelines do (one UNet pass per entry),
+   * or stops at the last entry, as the write-up's loop does (one pass fewer). A list that ends at
+   * the clean image (part B's lists end at 0) runs the same either way.
+   *
+   * @return the rule; {@code true} by default
+   */
+  public boolean lastStepToClean() {
+    return lastStepToClean;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>-1 for a schedule indexed from its first noisy step (IF's cosine; diffusers' {@code
+   * alphas_cumprod[-1]} is 1), 0 for part B's linear schedule, whose timestep 0 is the clean image.
+   */
+  @Override
   public int cleanTimestep() {
     return schedule.kind() == NoiseSchedule.Kind.LINEAR ? 0 : -1;
   }
@@ -351,15 +385,19 @@ public final class DDPMScheduler {
 
   /**
    * The forward process: {@code x_t = sqrt(abar_t) * x0 + sqrt(1 - abar_t) * eps}, as diffusers'
-   * {@code add_noise}.
+   * {@code add_noise}; a copy of {@code originalSamples} at {@link #cleanTimestep()}.
    *
    * @param originalSamples clean images {@code x0}. Not modified.
    * @param noise {@code eps}, the same shape. Not modified.
    * @param timestep {@code t}
    * @return {@code x_t}
    */
+  @Override
   public Tensor addNoise(Tensor originalSamples, Tensor noise, int timestep) {
     originalSamples.requireSameShape(noise, "noise");
+    if (timestep == cleanTimestep()) {
+      return originalSamples.mul(1f);
+    }
     float abar = schedule.alphaCumprod(timestep);
     return originalSamples.axpby((float) Math.sqrt(abar), noise, (float) Math.sqrt(1f - abar));
   }
@@ -388,6 +426,152 @@ public final class DDPMScheduler {
   }
 
   /**
+   * {@inheritDoc}
+   *
+   * <p>The list: part B's linear schedule takes {@link Timesteps#evenly(int, int) evenly(T, n)}
+   * ({@code n + 1} entries ending at its clean timestep 0); IF's cosine schedule takes diffusers'
+   * {@code set_timesteps(n)} with its {@code leading} spacing ({@code (n - 1 - i) * (T / n)}, the
+   * last step to the clean image) when {@link #lastStepToClean()}, and {@code evenly(990, n)} (the
+   * write-up's spacing, stopping at 0) otherwise. Either way a run of {@code n} steps makes {@code
+   * n} UNet passes.
+   *
+   * @throws IllegalArgumentException if {@code numInferenceSteps} is not in {@code [1, T]} ({@code
+   *     [1, 990]} for the write-up's cosine list)
+   */
+  @Override
+  public Run setTimesteps(int numInferenceSteps) {
+    int n = numInferenceSteps;
+    if (schedule.kind() == NoiseSchedule.Kind.COSINE && lastStepToClean) {
+      int numTrainTimesteps = schedule.numTrainTimesteps();
+      if (n < 1 || n > numTrainTimesteps) {
+        throw new IllegalArgumentException(
+            "numInferenceSteps must be in [1, " + numTrainTimesteps + "], but is: " + n);
+      }
+      // diffusers' DDPMScheduler.set_timesteps(n), timestep_spacing="leading"
+      int[] timesteps =
+          TimestepSpacing.LEADING.timesteps(numTrainTimesteps, numTrainTimesteps, n, 0);
+      return new DDPMRun(timesteps, cleanTimestep());
+    }
+    int start = firstTimestep(schedule);
+    if (n < 1 || n > start) {
+      throw new IllegalArgumentException(
+          "numInferenceSteps must be in [1, " + start + "], but is: " + n);
+    }
+    return setTimesteps(Timesteps.evenly(start, n));
+  }
+
+  /**
+   * The first timestep of an evenly spaced list: 990 on IF's cosine schedule (the write-up's), the
+   * last timestep otherwise.
+   */
+  static int firstTimestep(NoiseSchedule schedule) {
+    return schedule.kind() == NoiseSchedule.Kind.COSINE
+        ? Math.min(990, schedule.maxTimestep())
+        : schedule.maxTimestep();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One step from each entry to the next; from the last entry one more step to the clean image
+   * when {@link #lastStepToClean()} (unless the list already ends there), none otherwise.
+   */
+  @Override
+  public Run setTimesteps(Timesteps timesteps) {
+    if (timesteps == null) {
+      throw new IllegalArgumentException("timesteps must not be null");
+    }
+    timesteps.checkAgainst(schedule);
+    int last = timesteps.get(timesteps.size() - 1);
+    int finalTimestep = lastStepToClean ? cleanTimestep() : last;
+    int count = last > finalTimestep ? timesteps.size() : timesteps.size() - 1;
+    return new DDPMRun(Arrays.copyOf(timesteps.toArray(), count), finalTimestep);
+  }
+
+  /** A run over a list: each step ends at the list's next entry, the last at the final timestep. */
+  private final class DDPMRun implements Run {
+    private final int[] timesteps;
+    private final int finalTimestep;
+
+    DDPMRun(int[] timesteps, int finalTimestep) {
+      this.timesteps = timesteps;
+      this.finalTimestep = finalTimestep;
+    }
+
+    @Override
+    public int[] timesteps() {
+      return timesteps.clone();
+    }
+
+    @Override
+    public int numInferenceSteps() {
+      return timesteps.length;
+    }
+
+    @Override
+    public int finalTimestep() {
+      return finalTimestep;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The step ends at the entry after {@code timestep} (diffusers' {@code previous_timestep});
+     * the variance channels of a learned-variance model output feed {@link VarianceType#LEARNED}
+     * and {@link VarianceType#LEARNED_RANGE}. The step's noise is drawn from {@code noise} when
+     * {@link DDPMScheduler#needsNoise(int, int)} says so.
+     */
+    @Override
+    public SchedulerOutput step(
+        Tensor modelOutput, int timestep, Tensor sample, NoiseSource noise) {
+      if (modelOutput == null) {
+        throw new IllegalArgumentException("modelOutput must not be null");
+      }
+      if (sample == null) {
+        throw new IllegalArgumentException("sample must not be null");
+      }
+      sample.requireRank(4, "sample");
+      modelOutput.requireRank(4, "modelOutput");
+      // 1. the step's end: diffusers' previous_timestep, the next entry of the list
+      int index = -1;
+      for (int i = 0; i < timesteps.length; i++) {
+        if (timesteps[i] == timestep) {
+          index = i;
+        }
+      }
+      if (index < 0) {
+        throw new IllegalArgumentException(
+            "timestep must be one of the run's timesteps "
+                + Arrays.toString(timesteps)
+                + ", but is: "
+                + timestep);
+      }
+      int prevTimestep = index + 1 < timesteps.length ? timesteps[index + 1] : finalTimestep;
+      // 2. split the model output into the noise estimate and the variance values
+      int c = sample.dim(1);
+      Tensor noisePred = modelOutput;
+      Tensor varianceValues = null;
+      if (modelOutput.dim(1) == 2 * c) {
+        noisePred = modelOutput.channels(0, c);
+        varianceValues = modelOutput.channels(c, 2 * c);
+      }
+      // 3. draw the step noise, then step
+      Tensor z = null;
+      if (needsNoise(timestep, prevTimestep)) {
+        if (noise == null) {
+          throw new IllegalArgumentException(
+              "noise must not be null for a step from timestep "
+                  + timestep
+                  + " to "
+                  + prevTimestep);
+        }
+        z = noise.next(sample.shape());
+      }
+      return DDPMScheduler.this.step(noisePred, varianceValues, timestep, prevTimestep, sample, z);
+    }
+  }
+
+  /**
    * One reverse step from {@code timestep} to {@code prevTimestep}, diffusers' {@code step}.
    *
    * @param noisePred the noise estimate {@code eps} for {@code sample}. Not modified.
@@ -401,7 +585,7 @@ public final class DDPMScheduler {
    *     otherwise ignored (may be {@code null}). Not modified.
    * @return {@code x_t'} and the clean estimate used for it
    */
-  public StepOutput step(
+  public SchedulerOutput step(
       Tensor noisePred,
       Tensor varianceValues,
       int timestep,
@@ -501,7 +685,7 @@ public final class DDPMScheduler {
         default -> throw new IllegalStateException("unknown variance type: " + varianceType);
       }
     }
-    return new StepOutput(Tensor.wrap(out, sample.shape()), predOriginalSample);
+    return new SchedulerOutput(Tensor.wrap(out, sample.shape()), predOriginalSample);
   }
 
   private static void addScaled(float[] out, float sigma, float[] z) {

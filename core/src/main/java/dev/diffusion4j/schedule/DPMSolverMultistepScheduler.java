@@ -143,7 +143,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
     this.timestepSpacing = b.timestepSpacing;
     this.stepsOffset = b.stepsOffset;
     this.thresholding = b.thresholding;
-    this.offset = schedule.kind() == NoiseSchedule.Kind.LINEAR ? 1 : 0;
+    this.offset = DiffusersIndexing.offset(schedule);
     this.numTrainTimesteps = schedule.numTrainTimesteps();
     this.alphasCumprod =
         Arrays.copyOfRange(schedule.alphasCumprod(), offset, offset + numTrainTimesteps);
@@ -477,31 +477,12 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
       }
     }
     int lastTimestep = numTrainTimesteps - clippedIdx;
-    int[] timesteps;
-    switch (timestepSpacing) {
-      case LINSPACE -> {
-        // np.linspace(0, L - 1, n + 1).round()[::-1][:-1]
-        double[] y = TimestepSpacing.linspace(0, lastTimestep - 1, n + 1);
-        timesteps = new int[n];
-        for (int i = 0; i < n; i++) {
-          timesteps[i] = (int) Math.rint(y[n - i]);
-        }
-      }
-      case LEADING -> {
-        // (np.arange(0, n + 1) * (L // (n + 1))).round()[::-1][:-1] + steps_offset
-        int stepRatio = lastTimestep / (n + 1);
-        timesteps = new int[n];
-        for (int i = 0; i < n; i++) {
-          timesteps[i] = (n - i) * stepRatio + stepsOffset;
-        }
-      }
-      case TRAILING -> {
-        // np.arange(L, 0, -T / n).round() - 1
-        double[] y = TimestepSpacing.arangeDown(lastTimestep, 0, -((double) numTrainTimesteps / n));
-        timesteps = TimestepSpacing.trailingWithoutOvershoot(y, n);
-      }
-      default -> throw new IllegalStateException("unknown spacing: " + timestepSpacing);
-    }
+    // linspace and leading: n + 1 entries of the spacing, the last (0) dropped; trailing: n
+    int[] timesteps =
+        timestepSpacing == TimestepSpacing.TRAILING
+            ? timestepSpacing.timesteps(lastTimestep, numTrainTimesteps, n, stepsOffset)
+            : Arrays.copyOf(
+                timestepSpacing.timesteps(lastTimestep, numTrainTimesteps, n + 1, stepsOffset), n);
     for (int i = 1; i < timesteps.length; i++) {
       if (timesteps[i] >= timesteps[i - 1]) {
         throw new IllegalArgumentException(
@@ -517,20 +498,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
                 + " zero (NaN); choose fewer steps");
       }
     }
-    for (int t : timesteps) {
-      if (t < 0 || t >= numTrainTimesteps) {
-        throw new IllegalArgumentException(
-            "numInferenceSteps "
-                + n
-                + " with "
-                + timestepSpacing
-                + " spacing gives diffusers the timesteps "
-                + Arrays.toString(timesteps)
-                + " (its own indexing), one outside [0, "
-                + (numTrainTimesteps - 1)
-                + "]; choose another step count or spacing");
-      }
-    }
+    timestepSpacing.checkInRange(timesteps, n, numTrainTimesteps);
     // sigmas = interp(timesteps, arange(T), sigmas) + [sigma_last], float32
     float[] runSigmas = new float[timesteps.length + 1];
     for (int i = 0; i < timesteps.length; i++) {
@@ -540,11 +508,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
         finalSigmasType == FinalSigmasType.ZERO
             ? 0f
             : (float) Math.sqrt((1f - alphasCumprod[0]) / alphasCumprod[0]);
-    int[] library = new int[timesteps.length];
-    for (int i = 0; i < library.length; i++) {
-      library[i] = timesteps[i] + offset;
-    }
-    return new DPMRun(library, runSigmas);
+    return new DPMRun(DiffusersIndexing.toLibrary(timesteps, offset), runSigmas);
   }
 
   /**
@@ -567,17 +531,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
   }
 
   private void checkTimestep(int timestep) {
-    if (timestep < offset || timestep > offset + numTrainTimesteps - 1) {
-      throw new IllegalArgumentException(
-          "timestep must be in ["
-              + offset
-              + ", "
-              + (offset + numTrainTimesteps - 1)
-              + "] (or "
-              + cleanTimestep()
-              + ", the clean image), but is: "
-              + timestep);
-    }
+    DiffusersIndexing.checkTimestep(timestep, offset, numTrainTimesteps);
   }
 
   /** {@code alpha_t = 1 / (sigma^2 + 1) ** 0.5}, {@code sigma_t = sigma * alpha_t} (float32). */
@@ -630,7 +584,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
     public SchedulerOutput step(
         Tensor modelOutput, int timestep, Tensor sample, NoiseSource noise) {
       sample.requireRank(4, "sample");
-      Tensor eps = noisePrediction(modelOutput, sample);
+      Tensor eps = DiffusersIndexing.noisePrediction(modelOutput, sample);
       if (stepIndex < 0) {
         stepIndex = indexForTimestep(timestep);
       } else if (stepIndex >= timesteps.length) {
@@ -778,23 +732,6 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
       }
       return Tensor.wrap(out, sample.shape());
     }
-  }
-
-  /**
-   * The noise estimate: the model output, or its first half for a learned-variance model (the
-   * variance channels are dropped, as upstream's {@code variance_type="learned_range"} does).
-   */
-  private static Tensor noisePrediction(Tensor modelOutput, Tensor sample) {
-    if (modelOutput == null) {
-      throw new IllegalArgumentException("modelOutput must not be null");
-    }
-    modelOutput.requireRank(4, "modelOutput");
-    int c = sample.dim(1);
-    if (modelOutput.dim(1) == 2 * c) {
-      modelOutput = modelOutput.channels(0, c);
-    }
-    sample.requireSameShape(modelOutput, "modelOutput (its noise channels)");
-    return modelOutput;
   }
 
   @Override

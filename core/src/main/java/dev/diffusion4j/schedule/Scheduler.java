@@ -23,8 +23,9 @@ import dev.diffusion4j.tensor.Tensor;
  *
  * <p>Timesteps are the library's (those a model is called with): for IF's cosine schedule they are
  * diffusers' own; for part B's linear schedule, whose timestep 0 is the clean image ({@link
- * NoiseSchedule#linear}), they are diffusers' plus one. Model inputs need no scaling ({@code
- * scale_model_input} is the identity and {@code init_noise_sigma} is 1 for every implementation).
+ * NoiseSchedule#linear}), they are diffusers' plus one. A run may scale the model's input ({@link
+ * Run#scaleModelInput}) and the initial noise ({@link Run#initNoiseSigma()}); both are the identity
+ * by default (DDPM, DDIM, DPM-Solver++).
  *
  * <p>Implementations are immutable and thread-safe; a {@link Run} is not.
  */
@@ -54,6 +55,23 @@ public interface Scheduler {
    * @throws IllegalArgumentException if the count is out of range for this scheduler
    */
   Run setTimesteps(int numInferenceSteps);
+
+  /**
+   * Starts a run over an explicit list of timesteps: diffusers' {@code
+   * set_timesteps(timesteps=...)}. Only schedulers that step between any two timesteps take one
+   * ({@link DDPMScheduler}); the others refuse it, as diffusers' do.
+   *
+   * @param timesteps the list, noisiest first, within this scheduler's schedule
+   * @return the run
+   * @throws IllegalArgumentException if this scheduler takes no explicit list, or the list does not
+   *     fit its schedule
+   */
+  default Run setTimesteps(Timesteps timesteps) {
+    throw new IllegalArgumentException(
+        getClass().getSimpleName()
+            + " takes no explicit timestep list; use setTimesteps(numInferenceSteps), but got: "
+            + timesteps);
+  }
 
   /**
    * The forward process at {@code timestep}: {@code x_t = alpha_t * x0 + sigma_t * noise},
@@ -118,5 +136,27 @@ public interface Scheduler {
      * @throws IllegalStateException if the run has taken all its steps
      */
     SchedulerOutput step(Tensor modelOutput, int timestep, Tensor sample, NoiseSource noise);
+
+    /**
+     * Scales the sample before the model sees it, as diffusers' {@code scale_model_input}; the
+     * identity for schedulers that do not scale.
+     *
+     * @param sample the current sample; not modified
+     * @param timestep the timestep of this step
+     * @return the scaled sample, or {@code sample} itself
+     */
+    default Tensor scaleModelInput(Tensor sample, int timestep) {
+      return sample;
+    }
+
+    /**
+     * The standard deviation of the initial noise, as diffusers' {@code init_noise_sigma}: 1 for
+     * schedulers that start from unit Gaussian noise.
+     *
+     * @return the factor the loop multiplies the initial noise by
+     */
+    default double initNoiseSigma() {
+      return 1.0;
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.diffusion4j.schedule;
 
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -33,6 +34,74 @@ public enum TimestepSpacing {
         "unknown timestep_spacing '"
             + dev.diffusion4j.Messages.quote(name)
             + "'; supported: [linspace, leading, trailing]");
+  }
+
+  /**
+   * The timesteps of this spacing in diffusers' own indexing, descending, as the schedulers' {@code
+   * set_timesteps} compute them (numpy's float64 arithmetic and round-half-to-even): {@code
+   * linspace} rounds {@code linspace(0, L - 1, count)}; {@code leading} takes {@code i * (L /
+   * count) + stepsOffset}; {@code trailing} rounds {@code arange(L, 0, -T / count) - 1}. DDIM calls
+   * it with {@code count = n}; DPM-Solver++ with {@code n + 1} and drops the last entry (linspace,
+   * leading) or with {@code n} (trailing), as upstream does; DDPM's {@code leading} list on IF is
+   * the same formula.
+   *
+   * @param lastTimestep {@code L}: {@code T}, or fewer where a scheduler clips the list
+   * @param numTrainTimesteps {@code T}
+   * @param count the number of entries (trailing: the divisor of {@code T})
+   * @param stepsOffset diffusers' {@code steps_offset}, added to the leading entries
+   * @return the timesteps, noisiest first; not checked against the schedule ({@link #checkInRange})
+   */
+  int[] timesteps(int lastTimestep, int numTrainTimesteps, int count, int stepsOffset) {
+    int[] timesteps;
+    switch (this) {
+      case LINSPACE -> {
+        // np.linspace(0, L - 1, count).round()[::-1]
+        double[] y = linspace(0, lastTimestep - 1, count);
+        timesteps = new int[count];
+        for (int i = 0; i < count; i++) {
+          timesteps[i] = (int) Math.rint(y[count - 1 - i]);
+        }
+      }
+      case LEADING -> {
+        // (np.arange(0, count) * (L // count)).round()[::-1] + steps_offset
+        int stepRatio = lastTimestep / count;
+        timesteps = new int[count];
+        for (int i = 0; i < count; i++) {
+          timesteps[i] = (count - 1 - i) * stepRatio + stepsOffset;
+        }
+      }
+      case TRAILING -> {
+        // np.round(np.arange(L, 0, -T / count)) - 1
+        double[] y = arangeDown(lastTimestep, 0, -((double) numTrainTimesteps / count));
+        timesteps = trailingWithoutOvershoot(y, count);
+      }
+      default -> throw new IllegalStateException("unknown spacing: " + this);
+    }
+    return timesteps;
+  }
+
+  /**
+   * Refuses a list that holds a timestep outside {@code [0, T - 1]} (diffusers' indexing), as
+   * numpy's {@code arange} can yield for a trailing step that does not divide {@code T}, which
+   * diffusers would read as its noisiest timestep.
+   *
+   * @throws IllegalArgumentException naming the step count, the spacing and the list
+   */
+  void checkInRange(int[] timesteps, int numInferenceSteps, int numTrainTimesteps) {
+    for (int t : timesteps) {
+      if (t < 0 || t >= numTrainTimesteps) {
+        throw new IllegalArgumentException(
+            "numInferenceSteps "
+                + numInferenceSteps
+                + " with "
+                + this
+                + " spacing gives diffusers the timesteps "
+                + Arrays.toString(timesteps)
+                + " (its own indexing), one outside [0, "
+                + (numTrainTimesteps - 1)
+                + "]; choose another step count or spacing");
+      }
+    }
   }
 
   /**

@@ -1,13 +1,14 @@
 /**
- * Noise schedules, timestep lists and the samplers that step through them: the DDPM step, and
- * {@link dev.diffusion4j.schedule.DDIMScheduler} and {@link
- * dev.diffusion4j.schedule.DPMSolverMultistepScheduler} behind the {@link
- * dev.diffusion4j.schedule.Scheduler} contract.
+ * Noise schedules, timestep lists and the samplers that step through them: {@link
+ * dev.diffusion4j.schedule.DDPMScheduler}, {@link dev.diffusion4j.schedule.DDIMScheduler} and
+ * {@link dev.diffusion4j.schedule.DPMSolverMultistepScheduler}, all behind the one {@link
+ * dev.diffusion4j.schedule.Scheduler} contract that the denoising loop calls.
  *
  * <pre>{@code
  * DDPMScheduler s = DDPMScheduler.deepFloydIF();              // cosine, T = 1000, learned range
  * Tensor xt = s.addNoise(x0, noise.next(x0.shape()), 500);     // forward process
- * StepOutput out = s.step(eps, v, 690, 660, xt, noise.next(xt.shape()));
+ * SchedulerOutput out = s.step(eps, v, 690, 660, xt, noise.next(xt.shape())); // one pair
+ * Scheduler.Run ddpm = s.setTimesteps(Timesteps.of(990, 660, 330, 0)); // + a step to -1
  *
  * Scheduler dpm = DPMSolverMultistepScheduler.builder(NoiseSchedule.cosine(1000)).build();
  * Scheduler.Run run = dpm.setTimesteps(20);                   // 999, 949, ..., 50

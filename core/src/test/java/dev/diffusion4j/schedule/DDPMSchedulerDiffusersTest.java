@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.diffusion4j.schedule.DDPMScheduler.StepOutput;
 import dev.diffusion4j.schedule.DDPMScheduler.Thresholding;
 import dev.diffusion4j.schedule.DDPMScheduler.VarianceType;
 import dev.diffusion4j.tensor.Tensor;
@@ -113,7 +112,7 @@ class DDPMSchedulerDiffusersTest {
     int t = c.get("timestep").getAsInt() + offset;
     int prev = c.get("prev_timestep").getAsInt() + offset;
     assertThat(s.needsNoise(t, prev)).isEqualTo(t - offset > 0);
-    StepOutput out = s.step(eps, v, t, prev, xt, z);
+    SchedulerOutput out = s.step(eps, v, t, prev, xt, z);
     // 1e-6 absolute on unit-scale values; 1e-5 relative on the large batch (x_t up to ~500, x0_hat
     // up to 1.4e5)
     double tol = prefix.isEmpty() ? 1e-6 : 1e-5;

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonObject;
-import dev.diffusion4j.schedule.DDPMScheduler.StepOutput;
 import dev.diffusion4j.schedule.DDPMScheduler.Thresholding;
 import dev.diffusion4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -25,7 +24,7 @@ class DDPMSchedulerTest {
   @ParameterizedTest
   @CsvSource({"690, 660", "990, 960", "30, 0", "500, 250"})
   void learnedRangeStepMatchesTorch(int t, int prev) {
-    StepOutput out = DDPMScheduler.deepFloydIF().step(EPS, V, t, prev, XT, Z);
+    SchedulerOutput out = DDPMScheduler.deepFloydIF().step(EPS, V, t, prev, XT, Z);
     assertClose(out.prevSample(), tensor(REF, "learned_" + t + "_" + prev), 1e-5);
     assertClose(out.predOriginalSample(), tensor(REF, "learned_" + t + "_" + prev + "_x0"), 1e-5);
   }
@@ -34,7 +33,7 @@ class DDPMSchedulerTest {
   @CsvSource({"690, 660", "990, 960", "30, 0", "500, 250"})
   void thresholdedStepMatchesTorch(int t, int prev) {
     DDPMScheduler s = DDPMScheduler.deepFloydIF().withThresholding(new Thresholding(0.95, 1.5));
-    StepOutput out = s.step(EPS, V, t, prev, XT, Z);
+    SchedulerOutput out = s.step(EPS, V, t, prev, XT, Z);
     assertClose(out.prevSample(), tensor(REF, "learned_thresh_" + t + "_" + prev), 1e-5);
     assertClose(
         out.predOriginalSample(), tensor(REF, "learned_thresh_" + t + "_" + prev + "_x0"), 1e-5);
@@ -45,14 +44,14 @@ class DDPMSchedulerTest {
   void fixedVarianceStepMatchesTorch(int t, int prev) {
     DDPMScheduler s = DDPMScheduler.mnist();
     assertThat(s.needsNoise(t, prev)).isEqualTo(prev > 0);
-    StepOutput out = s.step(EPS, null, t, prev, XT, prev > 0 ? Z : null);
+    SchedulerOutput out = s.step(EPS, null, t, prev, XT, prev > 0 ? Z : null);
     assertClose(out.prevSample(), tensor(REF, "fixed_" + t + "_" + prev), 1e-5);
   }
 
   @ParameterizedTest
   @CsvSource({"300", "2"})
   void fullChainStepEqualsPartBsFormulaWithBetaT(int t) {
-    StepOutput out = DDPMScheduler.mnist().step(EPS, null, t, t - 1, XT, Z);
+    SchedulerOutput out = DDPMScheduler.mnist().step(EPS, null, t, t - 1, XT, Z);
     assertClose(out.prevSample(), tensor(REF, "partb_formula_" + t), 1e-5);
   }
 

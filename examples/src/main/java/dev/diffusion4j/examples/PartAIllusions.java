@@ -6,7 +6,6 @@ import dev.diffusion4j.Condition;
 import dev.diffusion4j.ConsoleProgress;
 import dev.diffusion4j.Variant;
 import dev.diffusion4j.examples.PartASections.SamplingTechnique;
-import dev.diffusion4j.examples.PartASections.Technique;
 import dev.diffusion4j.image.GaussianBlur;
 import dev.diffusion4j.image.ValueRange;
 import dev.diffusion4j.tensor.Tensor;
@@ -310,7 +309,7 @@ final class PartAIllusions {
       name = "if-upscale",
       mixinStandardHelpOptions = true,
       description = "Part A 2: stage II upsampling to 256x256 (needs --if-models with stage II).")
-  static final class Upscale extends Technique {
+  static final class Upscale extends SamplingTechnique {
     @Override
     String title() {
       return "Stage II: upsampling to 256x256";
@@ -333,6 +332,7 @@ final class PartAIllusions {
           s.diffusion
               .pipeline()
               .variant(Variant.STUDY)
+              .sampler(sampler())
               .condition(p)
               .samples(2)
               .seed(ctx.seed)
@@ -343,6 +343,7 @@ final class PartAIllusions {
           s.diffusion
               .upscaler()
               .variant(Variant.STUDY)
+              .sampler(sampler())
               .condition(p)
               .lowResolution(small)
               .seed(ctx.seed)
@@ -356,6 +357,7 @@ final class PartAIllusions {
           s.diffusion
               .pipeline()
               .variant(Variant.STUDY)
+              .sampler(sampler())
               .condition(s.anagrams[0][0])
               .anagram(s.anagrams[0][1])
               .seed(ctx.seed)
@@ -366,6 +368,7 @@ final class PartAIllusions {
           s.diffusion
               .upscaler()
               .variant(Variant.STUDY)
+              .sampler(sampler())
               .condition(s.anagrams[0][0])
               .anagram(s.anagrams[0][1])
               .lowResolution(anagram64)

@@ -99,12 +99,17 @@ class CommandLineTest {
             "mnist-hybrid",
             "mnist-time-samples",
             "mnist-class-samples",
-            "mnist-gif");
+            "mnist-gif",
+            "if-upscale");
     for (String name : with) {
       String extra = name.equals("mnist-sample") ? "--model=class" : "--seed=1";
       assertThat(run(name, extra, "--per-digit=1", "--sampler", "euler", "--out", out()))
           .as(name)
           .contains("unknown sampler 'euler'; choose one of: [ddpm, ddim, dpm++]");
+      // the help lists the samplers from the same table
+      assertThat(cmd.getSubcommands().get(name).getUsageMessage())
+          .as(name)
+          .contains("one of " + String.join(", ", dev.diffusion4j.Sampler.cliNames()));
     }
     assertThat(Files.exists(dir.resolve("out"))).isFalse();
   }

@@ -3,6 +3,7 @@ package dev.diffusion4j.spark;
 import dev.diffusion4j.Condition;
 import dev.diffusion4j.Diffusion;
 import dev.diffusion4j.Pipeline;
+import dev.diffusion4j.Sampler;
 import dev.diffusion4j.tensor.Tensor;
 import dev.diffusion4j.view.View;
 import java.io.Serializable;
@@ -32,7 +33,9 @@ import org.apache.spark.sql.types.StructType;
  *       {@code rot270}, {@code negate}</td><td>{@code flip}</td></tr>
  *   <tr><td>{@code guidance}</td><td>classifier-free guidance scale</td><td>the model's</td></tr>
  *   <tr><td>{@code steps}</td><td>number of denoising steps</td><td>the model's</td></tr>
- *   <tr><td>{@code sampler}</td><td>{@code ddpm} (the only one so far)</td><td>{@code ddpm}</td></tr>
+ *   <tr><td>{@code sampler}</td><td>the sampler, one of {@link #SAMPLERS} ({@link
+ *       Sampler#cliNames()}: {@code ddpm}, {@code ddim}, {@code dpm++}); {@code steps} is its
+ *       number of UNet passes</td><td>{@code ddpm}</td></tr>
  *   <tr><td>{@code seed}</td><td>the request's seed; image {@code i} uses {@link
  *       ImageSeeds#of(long, long) ImageSeeds.of(seed, i)}</td><td>required</td></tr>
  *   <tr><td>{@code count}</td><td>number of images</td><td>1</td></tr>
@@ -66,8 +69,8 @@ public final class BatchRequest implements Serializable {
           "image",
           "start");
 
-  /** The samplers a request may name. */
-  public static final List<String> SAMPLERS = List.of("ddpm");
+  /** The samplers a request may name: the short names of {@link Sampler}'s table. */
+  public static final List<String> SAMPLERS = Sampler.cliNames();
 
   /** The techniques a request may name. */
   public static final List<String> TECHNIQUES = List.of("sample", "anagram", "hybrid", "sdedit");
@@ -95,6 +98,7 @@ public final class BatchRequest implements Serializable {
   private final String view;
   private final Double guidance;
   private final Integer steps;
+  private final String sampler;
   private final long seed;
   private final int count;
   private final String image;
@@ -153,9 +157,10 @@ public final class BatchRequest implements Serializable {
     }
     this.guidance = real(row, "guidance");
     this.steps = integer(row, "steps");
-    String sampler = text(row, "sampler");
+    String named = text(row, "sampler");
+    this.sampler = named == null ? null : named.toLowerCase(Locale.ROOT);
     if (sampler != null) {
-      oneOf("sampler", sampler.toLowerCase(Locale.ROOT), SAMPLERS);
+      oneOf("sampler", sampler, SAMPLERS);
     }
     Long s = longInteger(row, "seed");
     if (s == null) {
@@ -234,6 +239,9 @@ public final class BatchRequest implements Serializable {
         label != null ? diffusion.pipeline().label(label) : diffusion.pipeline().prompt(prompt);
     if (guidance != null) {
       p.guidance(guidance);
+    }
+    if (sampler != null) {
+      p.sampler(Sampler.fromName(sampler));
     }
     if (steps != null) {
       p.steps(steps);

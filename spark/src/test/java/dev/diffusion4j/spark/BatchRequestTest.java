@@ -54,6 +54,29 @@ class BatchRequestTest {
   }
 
   @Test
+  void theSamplerColumnSetsTheSamplerFromTheLibrarysTable() {
+    assertThat(BatchRequest.SAMPLERS).isEqualTo(dev.diffusion4j.Sampler.cliNames());
+    try (dev.diffusion4j.Diffusion d =
+        dev.diffusion4j.Diffusion.mnist(LocalSpark.testdata("models/contract/class-d4.onnx"))) {
+      for (dev.diffusion4j.Sampler s : dev.diffusion4j.Sampler.values()) {
+        dev.diffusion4j.Request r =
+            BatchRequest.of(
+                    row("id", "a", "label", "7", "seed", "1", "sampler", s.cliName(), "steps", 10))
+                .pipeline(d, null)
+                .build();
+        assertThat(r.sampler()).isEqualTo(s);
+        assertThat(r.steps()).isEqualTo(10);
+      }
+      assertThat(
+              BatchRequest.of(row("id", "a", "label", "7", "seed", "1"))
+                  .pipeline(d, null)
+                  .build()
+                  .sampler())
+          .isEqualTo(dev.diffusion4j.Sampler.DDPM);
+    }
+  }
+
+  @Test
   void refusesWhatItCanCheckWithoutTheModel() {
     assertRefused(row("label", "7", "seed", "1"), "id is required");
     assertRefused(row("id", "a/b", "label", "7", "seed", "1"), "id must be");
@@ -67,8 +90,8 @@ class BatchRequestTest {
     assertRefused(
         row("id", "a", "label", "7", "seed", "1", "count", "0"), "count must be in [1, 10000]");
     assertRefused(
-        row("id", "a", "label", "7", "seed", "1", "sampler", "dpm++"),
-        "sampler must be one of [ddpm], but is: 'dpm++'");
+        row("id", "a", "label", "7", "seed", "1", "sampler", "euler"),
+        "sampler must be one of [ddpm, ddim, dpm++], but is: 'euler'");
     assertRefused(
         row("id", "a", "label", "7", "seed", "1", "guidance", "lots"), "guidance must be a number");
     assertRefused(

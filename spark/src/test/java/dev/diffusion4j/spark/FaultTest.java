@@ -122,7 +122,8 @@ class FaultTest {
             "{\"id\":\"good-1\",\"label\":3,\"seed\":1,\"steps\":10,\"count\":2}",
             "{\"id\":\"digit-12\",\"label\":12,\"seed\":1,\"steps\":10}",
             "{\"id\":\"prompt\",\"prompt\":\"a photo of a dog\",\"seed\":1,\"steps\":10}",
-            "{\"id\":\"ddim\",\"label\":3,\"sampler\":\"ddim\",\"seed\":1,\"steps\":10}",
+            "{\"id\":\"ddim\",\"label\":3,\"sampler\":\"DDIM\",\"seed\":1,\"steps\":10}",
+            "{\"id\":\"euler\",\"label\":3,\"sampler\":\"euler\",\"seed\":1,\"steps\":10}",
             "{\"id\":\"no-seed\",\"label\":3,\"steps\":10}",
             "{\"id\":\"dup\",\"label\":4,\"seed\":1,\"steps\":10}",
             "{\"id\":\"dup\",\"label\":5,\"seed\":2,\"steps\":10}",
@@ -142,10 +143,13 @@ class FaultTest {
         new BatchJob(LocalSpark.classModel(), out.toString())
             .run(spark, BatchJob.readRequests(spark, json.toString()));
 
-    assertThat(r.images()).isEqualTo(3);
+    assertThat(r.images()).isEqualTo(4);
     assertThat(DeterminismTest.imagesUnder(out))
-        .containsExactly(
-            "images/good-1/000000.png", "images/good-1/000001.png", "images/good-2/000000.png");
+        .containsExactlyInAnyOrder(
+            "images/ddim/000000.png",
+            "images/good-1/000000.png",
+            "images/good-1/000001.png",
+            "images/good-2/000000.png");
     Map<String, String> errors = new HashMap<>();
     List<Row> rows =
         spark.read().parquet(out.resolve("errors").toString().replace("[", "\\[")).collectAsList();
@@ -163,7 +167,8 @@ class FaultTest {
     assertThat(r.errors()).isEqualTo(11);
     assertThat(errors.get("digit-12")).contains("digit must be in [0, 9], but is: 12");
     assertThat(errors.get("prompt")).contains("must be a digit label").contains("a photo of a dog");
-    assertThat(errors.get("ddim")).contains("sampler must be one of [ddpm], but is: 'ddim'");
+    assertThat(errors.get("euler"))
+        .contains("sampler must be one of [ddpm, ddim, dpm++], but is: 'euler'");
     assertThat(errors.get("no-seed")).contains("seed is required");
     assertThat(duplicateMessages).singleElement().asString().contains("more than one request");
     assertThat(errors.get("../escape")).contains("id must be");
