@@ -55,6 +55,7 @@ public final class Request {
   private final Inpainting inpainting;
   private final Sampler sampler;
   private final boolean timestepsExplicit;
+  private final Condition negative;
 
   Request(AbstractPipeline<?> b, int samples) {
     this.stage = b.stage;
@@ -80,6 +81,7 @@ public final class Request {
     this.inpainting = b.inpainting;
     this.sampler = b.sampler;
     this.timestepsExplicit = b.timestepsExplicit;
+    this.negative = b.negative;
   }
 
   /** The settings of {@code r} for one prediction on {@code samples} given samples. */
@@ -107,6 +109,7 @@ public final class Request {
     this.inpainting = r.inpainting;
     this.sampler = r.sampler;
     this.timestepsExplicit = r.timestepsExplicit;
+    this.negative = r.negative;
   }
 
   Request forSamples(int n) {
@@ -134,6 +137,16 @@ public final class Request {
    */
   public List<Condition> conditions() {
     return conditions;
+  }
+
+  /**
+   * Returns the condition of the unconditional pass of guidance (the negative prompt).
+   *
+   * @return the negative condition, or {@code null} for the model's default ({@code ""} for IF,
+   *     zeros for the MNIST class model)
+   */
+  public Condition negative() {
+    return negative;
   }
 
   /**
@@ -349,7 +362,8 @@ public final class Request {
         && Objects.equals(viewWeights, r.viewWeights)
         && inpainting == r.inpainting
         && sampler == r.sampler
-        && timestepsExplicit == r.timestepsExplicit;
+        && timestepsExplicit == r.timestepsExplicit
+        && Objects.equals(negative, r.negative);
   }
 
   @Override
@@ -364,6 +378,9 @@ public final class Request {
     s.append(stage == 2 ? "upscaler" : "pipeline");
     if (!conditions.isEmpty()) {
       s.append(", conditions=").append(conditions);
+    }
+    if (negative != null) {
+      s.append(", negative=").append(negative);
     }
     s.append(", guidance=").append(guidance);
     if (sampler != Sampler.DDPM) {
