@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     description = "Runs the diffusion4j examples.",
     subcommands = {
       Showcase.class,
+      Generate.class,
       MnistSample.class,
       DenoiserEvaluation.class,
       BlurBenchmark.class,
