@@ -25,7 +25,9 @@ text encoder or the safety checker. Writes into ``--out``:
 
 The exporter is pinned: TorchScript (``torch.onnx.export(..., dynamo=False)`` where torch offers the choice; torch
 >= 2.9 would otherwise use the dynamo exporter, which this script was not tested with), opset 17. Intermediate files
-go to a temporary folder that is removed afterwards. Then add prompts with ``export_t5.py`` (the encoder and
+go to a temporary folder that is removed afterwards. Before loading anything it counts each UNet's parameters from its
+config and stops, writing nothing, when ``MemAvailable`` is below what the export needs (about 5 x the float32
+weights + 1 GiB). Then add prompts with ``export_t5.py`` (the encoder and
 tokenizer.json) and/or ``precompute_embeddings.py``.
 """
 
@@ -40,6 +42,11 @@ import torch
 
 OPSET = 17
 TWO_GB = 2 ** 31 - 1
+# peak resident memory of an export beyond BASE_MEMORY, in float32 weights' sizes: the UNet, the traced graph's
+# constants, the ONNX model and, for fp16, its converted copy. Measured: 3.98 GiB peak for a 195M-parameter stage I in
+# fp32 (1 GiB + 4.1 x 0.73 GiB); 5 leaves room for fp16's converted copy, which was not measured at that size.
+EXPORT_MEMORY_FACTOR = 5.0
+BASE_MEMORY = 1 << 30  # torch, diffusers and onnx themselves
 
 
 class StageOne(torch.nn.Module):
@@ -91,6 +98,53 @@ def load_unet(source, dtype_variant):
         except (OSError, ValueError):
             pass  # no fp16 variant of the weights: take the default ones
     return UNet2DConditionModel.from_pretrained(source, **kwargs).eval()
+
+
+def parameter_count(source):
+    """Counts a UNet's parameters from its config alone: every parameter is moved to the meta device as it is made."""
+    from diffusers import UNet2DConditionModel
+
+    config = UNet2DConditionModel.load_config(source, subfolder="unet")
+    original = torch.nn.Module.register_parameter
+
+    def register(self, name, param):
+        if param is not None:
+            param = torch.nn.Parameter(param.to("meta"), requires_grad=param.requires_grad)
+        original(self, name, param)
+
+    torch.nn.Module.register_parameter = register
+    try:
+        unet = UNet2DConditionModel.from_config(config)
+    finally:
+        torch.nn.Module.register_parameter = original
+    return sum(p.numel() for p in unet.parameters())
+
+
+def available_memory():
+    """MemAvailable of /proc/meminfo in bytes, or None where there is none (not Linux)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def check_memory(sources):
+    """Stops before anything is loaded or written when the machine has less memory than the largest export needs."""
+    free = available_memory()
+    for source in sources:
+        params = parameter_count(source)
+        need = BASE_MEMORY + EXPORT_MEMORY_FACTOR * 4 * params
+        print(f"{source}: {params / 1e6:.0f}M parameters, the export needs about {need / 2**30:.1f} GiB"
+              + ("" if free is None else f" ({free / 2**30:.1f} GiB available)"))
+        if free is not None and need > free:
+            raise SystemExit(f"error: exporting {source} needs about {need / 2**30:.1f} GiB of memory "
+                             f"({params / 1e6:.0f}M parameters, {EXPORT_MEMORY_FACTOR:g} x their float32 size "
+                             f"+ 1 GiB), but only {free / 2**30:.1f} GiB are available; nothing was written. "
+                             "Free memory, use a larger machine, or export one stage at a time (--stage2 '').")
 
 
 def load_scheduler(source, subfolder):
@@ -191,6 +245,7 @@ def main():
     p.add_argument("--dtype", choices=["fp16", "fp32"], default="fp16")
     args = p.parse_args()
 
+    check_memory([args.stage1] + ([args.stage2] if args.stage2 else []))
     os.makedirs(args.out, exist_ok=True)
     fp16 = args.dtype == "fp16"
     variant = "fp16" if fp16 else None

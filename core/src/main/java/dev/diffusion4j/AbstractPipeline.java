@@ -55,6 +55,7 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
   Sampler sampler = Sampler.DDPM;
   boolean timestepsExplicit;
   int steps;
+  Condition negative;
 
   AbstractPipeline(Diffusion diffusion, Denoiser denoiser, int stage) {
     this.diffusion = diffusion;
@@ -90,6 +91,7 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     timestepsExplicit = r.timestepsExplicit();
     steps = r.steps();
     copyStage(r);
+    negative = r.negative();
     return self();
   }
 
@@ -169,8 +171,54 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
               + " has no conditions, but got: "
               + condition);
     }
+    if (condition instanceof Condition.Embeddings e) {
+      int[] expected = new int[denoiser.conditionShape().length + 1];
+      expected[0] = 1;
+      System.arraycopy(denoiser.conditionShape(), 0, expected, 1, expected.length - 1);
+      if (!java.util.Arrays.equals(e.tensor().shape(), expected)) {
+        throw new IllegalArgumentException(
+            name
+                + " embeddings must have shape "
+                + java.util.Arrays.toString(expected)
+                + " for "
+                + denoiser
+                + ", but have: "
+                + java.util.Arrays.toString(e.tensor().shape()));
+      }
+    }
     diffusion.encoder().check(condition);
     return condition;
+  }
+
+  /**
+   * Sets the negative prompt: the condition of the unconditional pass of classifier-free guidance,
+   * so that {@code eps = eps_neg + g * (eps_c - eps_neg)} steers away from it, as diffusers' {@code
+   * negative_prompt} does. Default: {@code ""} (IF's unconditional prompt). Used only where the run
+   * guides (a scale above 1 with {@link Variant#DIFFUSERS}, as in diffusers, which ignores the
+   * negative prompt otherwise).
+   *
+   * @param text the negative prompt; {@code ""} is the default unconditional pass
+   * @return this builder
+   * @throws IllegalArgumentException if the model takes no prompts, or for a prompt the encoder
+   *     cannot encode
+   */
+  public B negativePrompt(String text) {
+    return negative(Condition.prompt(text));
+  }
+
+  /**
+   * Sets the condition of the unconditional pass of classifier-free guidance (see {@link
+   * #negativePrompt(String)}): a prompt, or precomputed embeddings ({@link
+   * Condition#embeddings(Tensor)}, diffusers' {@code negative_prompt_embeds}); for the MNIST class
+   * model a label (default: zeros, no class). Shared by every sample and view of the run.
+   *
+   * @param condition the negative condition, or {@code null} for the default
+   * @return this builder
+   * @throws IllegalArgumentException if the model has no conditions or cannot encode it
+   */
+  public B negative(Condition condition) {
+    this.negative = condition == null ? null : checkCondition(condition, "negative");
+    return self();
   }
 
   /**

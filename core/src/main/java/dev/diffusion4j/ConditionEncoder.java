@@ -41,7 +41,8 @@ public interface ConditionEncoder extends AutoCloseable {
   default void close() {}
 
   /**
-   * The encoder of the MNIST class model: a digit label becomes its one-hot vector.
+   * The encoder of the MNIST class model: a digit label becomes its one-hot vector; {@link
+   * Condition.Embeddings} ({@code [1, 10]}, e.g. a mix of two one-hot vectors) go in as they are.
    *
    * @return the encoder
    */
@@ -54,6 +55,9 @@ public interface ConditionEncoder extends AutoCloseable {
             throw new IllegalArgumentException("digit must be in [0, 9], but is: " + l.value());
           }
           return dev.diffusion4j.model.MnistUNet.oneHot(l.value());
+        }
+        if (condition instanceof Condition.Embeddings e) {
+          return e.tensor();
         }
         throw new IllegalArgumentException(
             "condition must be a digit label for the MNIST class model, but is the prompt: "

@@ -204,7 +204,11 @@ final class DenoisingLoop {
     // diffusers' do_classifier_free_guidance is guidance_scale > 1; the write-up guided unless g =
     // 1
     boolean cfg = r.variant() == Variant.DIFFUSERS ? r.guidance() > 1.0 : r.guidance() != 1.0;
-    Tensor unconditional = cfg ? encoder.unconditional().repeatBatch(n) : null;
+    // the negative prompt, when given, is the unconditional branch (diffusers'
+    // negative_prompt_embeds)
+    Tensor negative =
+        !cfg ? null : r.negative() == null ? encoder.unconditional() : encoder.encode(r.negative());
+    Tensor unconditional = cfg ? negative.repeatBatch(n) : null;
     return new Encoded(views, conditional, unconditional);
   }
 

@@ -49,6 +49,7 @@ public final class Request {
   private final Sampler sampler;
   private final boolean timestepsExplicit;
   private final int steps;
+  private final Condition negative;
 
   Request(AbstractPipeline<?> b, int samples) {
     this.stage = b.stage;
@@ -68,6 +69,7 @@ public final class Request {
     this.sampler = b.sampler;
     this.timestepsExplicit = b.timestepsExplicit;
     this.steps = b.steps;
+    this.negative = b.negative;
   }
 
   /** The settings of {@code r} for one prediction on {@code samples} given samples. */
@@ -89,6 +91,7 @@ public final class Request {
     this.sampler = r.sampler;
     this.timestepsExplicit = r.timestepsExplicit;
     this.steps = r.steps;
+    this.negative = r.negative;
   }
 
   Request forSamples(int n) {
@@ -116,6 +119,16 @@ public final class Request {
    */
   public List<Condition> conditions() {
     return conditions;
+  }
+
+  /**
+   * Returns the condition of the unconditional pass of guidance (the negative prompt).
+   *
+   * @return the negative condition, or {@code null} for the model's default ({@code ""} for IF,
+   *     zeros for the MNIST class model)
+   */
+  public Condition negative() {
+    return negative;
   }
 
   /**
@@ -366,7 +379,8 @@ public final class Request {
         && variant == r.variant
         && sampler == r.sampler
         && timestepsExplicit == r.timestepsExplicit
-        && steps == r.steps;
+        && steps == r.steps
+        && Objects.equals(negative, r.negative);
   }
 
   @Override
@@ -381,6 +395,9 @@ public final class Request {
     s.append(stage == 2 ? "upscaler" : "pipeline");
     if (!conditions.isEmpty()) {
       s.append(", conditions=").append(conditions);
+    }
+    if (negative != null) {
+      s.append(", negative=").append(negative);
     }
     s.append(", guidance=").append(guidance);
     if (sampler != Sampler.DDPM) {

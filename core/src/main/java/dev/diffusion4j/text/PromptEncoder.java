@@ -6,7 +6,8 @@ import dev.diffusion4j.tensor.Tensor;
 
 /**
  * IF's prompt encoder: precomputed embeddings where the file has the prompt, the T5 encoder
- * otherwise (when there is one). The unconditional pass uses the empty prompt {@code ""}.
+ * otherwise (when there is one); {@link Condition.Embeddings} as they are. The unconditional pass
+ * uses the empty prompt {@code ""}.
  *
  * <p>Thread-safe; closes the T5 encoder it was given (it owns it).
  */
@@ -41,6 +42,9 @@ public final class PromptEncoder implements ConditionEncoder {
 
   @Override
   public Tensor encode(Condition condition) {
+    if (condition instanceof Condition.Embeddings e) {
+      return e.tensor();
+    }
     String text = text(condition);
     if (embeddings != null && (embeddings.contains(text) || encoder == null)) {
       return embeddings.get(text);
@@ -50,6 +54,9 @@ public final class PromptEncoder implements ConditionEncoder {
 
   @Override
   public void check(Condition condition) {
+    if (condition instanceof Condition.Embeddings) {
+      return;
+    }
     String text = text(condition);
     if (encoder == null) {
       embeddings.get(text); // throws, listing the prompts held

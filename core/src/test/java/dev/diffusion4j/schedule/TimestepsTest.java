@@ -3,6 +3,12 @@ package dev.diffusion4j.schedule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.diffusion4j.testing.TestData;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class TimestepsTest {
@@ -64,5 +70,33 @@ class TimestepsTest {
     assertThatThrownBy(() -> Timesteps.evenly(300, 301))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("steps must be in [1, 300], but is: 301");
+  }
+
+  /** The presets against diffusers' own lists ({@code onnx-export/reference/if_timesteps.py}). */
+  @Test
+  void ifPresetsAreDiffusersLists() {
+    JsonObject presets = TestData.reference("if_timesteps").getAsJsonObject("presets");
+    List<String> names = new ArrayList<>();
+    for (Map.Entry<String, com.google.gson.JsonElement> e : presets.entrySet()) {
+      names.add(e.getKey());
+      JsonArray list = e.getValue().getAsJsonArray();
+      int[] expected = new int[list.size()];
+      for (int i = 0; i < expected.length; i++) {
+        expected[i] = list.get(i).getAsInt();
+      }
+      Timesteps t = Timesteps.preset(e.getKey());
+      assertThat(t.toArray()).as(e.getKey()).containsExactly(expected);
+      assertThat(t.checkAgainst(NoiseSchedule.cosine(1000))).isSameAs(t);
+    }
+    assertThat(Timesteps.presetNames()).containsExactlyElementsOf(names);
+    assertThat(names)
+        .contains("fast27", "smart27", "smart50", "smart100", "super27", "super40", "super100");
+    assertThat(Timesteps.FAST27).isSameAs(Timesteps.preset("fast27"));
+    assertThat(Timesteps.SUPER100.size()).isEqualTo(100);
+    assertThatThrownBy(() -> Timesteps.preset("fast28"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "unknown timesteps preset 'fast28'; expected one of [fast27, smart27, smart50, smart100,"
+                + " smart185, super27, super40, super100]");
   }
 }

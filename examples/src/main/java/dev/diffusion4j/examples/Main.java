@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
     },
     subcommands = {
       Showcase.class,
+      Generate.class,
       MnistSample.class,
       DenoiserEvaluation.class,
       BlurBenchmark.class,

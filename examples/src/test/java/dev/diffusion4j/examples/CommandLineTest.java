@@ -90,6 +90,7 @@ class CommandLineTest {
     }
     assertThat(with)
         .containsExactlyInAnyOrder(
+            "generate",
             "mnist-sample",
             "mnist-sampling",
             "mnist-sdedit",

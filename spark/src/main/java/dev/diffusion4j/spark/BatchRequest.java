@@ -31,6 +31,9 @@ import org.apache.spark.sql.types.StructType;
  *       of an anagram, or the high frequencies of a hybrid</td><td>required for those</td></tr>
  *   <tr><td>{@code view}</td><td>the anagram's view: {@code flip}, {@code rot90}, {@code rot180},
  *       {@code rot270}, {@code negate}</td><td>{@code flip}</td></tr>
+ *   <tr><td>{@code negative_prompt}</td><td>IF's negative prompt: the unconditional pass of
+ *       guidance (diffusers' {@code negative_prompt}); with {@code prompt} only</td><td>{@code ""}
+ *       </td></tr>
  *   <tr><td>{@code guidance}</td><td>classifier-free guidance scale</td><td>the model's</td></tr>
  *   <tr><td>{@code steps}</td><td>number of denoising steps</td><td>the model's</td></tr>
  *   <tr><td>{@code sampler}</td><td>the sampler, one of {@link #SAMPLERS} ({@link
@@ -60,6 +63,7 @@ public final class BatchRequest implements Serializable {
           "prompt",
           "other_label",
           "other_prompt",
+          "negative_prompt",
           "view",
           "guidance",
           "steps",
@@ -95,6 +99,7 @@ public final class BatchRequest implements Serializable {
   private final String prompt;
   private final Integer otherLabel;
   private final String otherPrompt;
+  private final String negativePrompt;
   private final String view;
   private final Double guidance;
   private final Integer steps;
@@ -127,6 +132,14 @@ public final class BatchRequest implements Serializable {
               + label
               + " and prompt "
               + quoted(prompt));
+    }
+    this.negativePrompt = text(row, "negative_prompt");
+    if (negativePrompt != null && prompt == null) {
+      throw new IllegalArgumentException(
+          "negative_prompt is for prompts (IF), but got label "
+              + label
+              + " and negative_prompt "
+              + quoted(negativePrompt));
     }
     this.otherLabel = integer(row, "other_label");
     this.otherPrompt = text(row, "other_prompt");
@@ -237,6 +250,9 @@ public final class BatchRequest implements Serializable {
   public Pipeline pipeline(Diffusion diffusion, Tensor startImage) {
     Pipeline p =
         label != null ? diffusion.pipeline().label(label) : diffusion.pipeline().prompt(prompt);
+    if (negativePrompt != null) {
+      p.negativePrompt(negativePrompt);
+    }
     if (guidance != null) {
       p.guidance(guidance);
     }
@@ -262,6 +278,15 @@ public final class BatchRequest implements Serializable {
       default -> {}
     }
     return p;
+  }
+
+  /**
+   * Returns the negative prompt.
+   *
+   * @return the {@code negative_prompt} column, or {@code null} for the default ({@code ""})
+   */
+  public String negativePrompt() {
+    return negativePrompt;
   }
 
   /**

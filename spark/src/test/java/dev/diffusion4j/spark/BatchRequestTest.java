@@ -3,6 +3,10 @@ package dev.diffusion4j.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.diffusion4j.Condition;
+import dev.diffusion4j.Diffusion;
+import dev.diffusion4j.model.Device;
+import dev.diffusion4j.model.SessionSettings;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.sql.Row;
@@ -135,6 +139,33 @@ class BatchRequestTest {
         "sdedit needs image and start");
     assertRefused(
         row("id", "a", "label", "6", "seed", "1", "start", "3"), "image and start are for sdedit");
+  }
+
+  @Test
+  void negativePromptBecomesTheUnconditionalPass() {
+    BatchRequest r =
+        BatchRequest.of(
+            row(
+                "id",
+                "a",
+                "prompt",
+                "a photo of a dog",
+                "negative_prompt",
+                "a man wearing a hat",
+                "seed",
+                "1"));
+    assertThat(r.negativePrompt()).isEqualTo("a man wearing a hat");
+    assertThat(BatchRequest.of(row("id", "a", "prompt", "x", "seed", "1")).negativePrompt())
+        .isNull();
+    try (Diffusion d =
+        Diffusion.deepFloyd(
+            LocalSpark.testdata("models/tiny-if-diffusers"), SessionSettings.on(Device.cpu()))) {
+      assertThat(r.pipeline(d, null).build().negative())
+          .isEqualTo(Condition.prompt("a man wearing a hat"));
+    }
+    assertRefused(
+        row("id", "a", "label", "7", "negative_prompt", "a 1", "seed", "1"),
+        "negative_prompt is for prompts (IF), but got label 7 and negative_prompt 'a 1'");
   }
 
   @Test
