@@ -23,8 +23,9 @@ import dev.diffusion4j.tensor.Tensor;
  *
  * <p>Timesteps are the library's (those a model is called with): for IF's cosine schedule they are
  * diffusers' own; for part B's linear schedule, whose timestep 0 is the clean image ({@link
- * NoiseSchedule#linear}), they are diffusers' plus one. Model inputs need no scaling ({@code
- * scale_model_input} is the identity and {@code init_noise_sigma} is 1 for every implementation).
+ * NoiseSchedule#linear}), they are diffusers' plus one. The sigma-scaled samplers (Euler Ancestral,
+ * LMS) start from noise of standard deviation {@link Run#initNoiseSigma()} and scale the model's
+ * input ({@link Run#scaleModelInput}); for the others both are the identity.
  *
  * <p>Implementations are immutable and thread-safe; a {@link Run} is not.
  */
@@ -118,5 +119,27 @@ public interface Scheduler {
      * @throws IllegalStateException if the run has taken all its steps
      */
     SchedulerOutput step(Tensor modelOutput, int timestep, Tensor sample, NoiseSource noise);
+
+    /**
+     * Scales the sample before the model sees it, as diffusers' {@code scale_model_input}; the
+     * identity for schedulers that do not scale.
+     *
+     * @param sample the current sample; not modified
+     * @param timestep the timestep of this step
+     * @return the scaled sample, or {@code sample} itself
+     */
+    default Tensor scaleModelInput(Tensor sample, int timestep) {
+      return sample;
+    }
+
+    /**
+     * The standard deviation of the initial noise, as diffusers' {@code init_noise_sigma}: 1 for
+     * schedulers that start from unit Gaussian noise.
+     *
+     * @return the factor the loop multiplies the initial noise by
+     */
+    default double initNoiseSigma() {
+      return 1.0;
+    }
   }
 }
