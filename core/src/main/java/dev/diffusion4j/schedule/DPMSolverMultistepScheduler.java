@@ -818,7 +818,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
       float[] out = new float[x.length];
       if (z == null) {
         float sampleCoeff = t[1] / s[1];
-        float x0Coeff = t[0] * (SchedulerSupport.torchExp(-h) - 1f);
+        float x0Coeff = t[0] * ((float) Math.exp(-h) - 1f);
         for (int i = 0; i < out.length; i++) {
           out[i] = sampleCoeff * x[i] - x0Coeff * m[i];
         }
@@ -873,7 +873,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
         }
         return Tensor.wrap(out, sample.shape());
       }
-      float expm1 = SchedulerSupport.torchExp(-h) - 1f;
+      float expm1 = (float) Math.exp(-h) - 1f;
       float sampleCoeff = t[1] / s0[1];
       float d0Coeff = t[0] * expm1;
       if (solverType == SolverType.MIDPOINT) {
