@@ -23,13 +23,15 @@ import java.util.Locale;
  *
  * <pre>
  * java -cp core/target/classes:core/target/test-classes:$(cat cp.txt) \
- *   dev.diffusion4j.schedule.SamplerQuality SAMPLER STEPS PER_DIGIT SEED GUIDANCE OUT_DIR
+ *   dev.diffusion4j.schedule.SamplerQuality SAMPLER STEPS PER_DIGIT SEED GUIDANCE OUT_DIR [FROM]
  * </pre>
  *
  * <p>SAMPLER: {@code dpm++}, {@code dpm++3}, {@code sde-dpm++}, {@code sde-dpm++-karras}, {@code
  * dpm++-karras}, {@code unipc}, {@code unipc3}, {@code unipc-karras}, {@code euler-a}, {@code
  * euler-a-trailing}, {@code lms}, {@code lms-karras}. The starting noise and every step's noise
- * come from {@code NoiseSource.seeded(SEED)}, in batches of 100 samples (10 of each digit).
+ * come from {@code NoiseSource.seeded(SEED)}, in batches of 100 samples (10 of each digit). FROM
+ * (default 0) resumes a run at that sample, a multiple of 100: the earlier batches' noise is drawn
+ * and dropped (the draws do not depend on the model), so the images are those of the whole run.
  */
 public final class SamplerQuality {
 
@@ -64,10 +66,16 @@ public final class SamplerQuality {
     };
   }
 
+  private static boolean stochastic(Scheduler s) {
+    return s instanceof EulerAncestralDiscreteScheduler
+        || (s instanceof DPMSolverMultistepScheduler d
+            && d.algorithmType() == AlgorithmType.SDE_DPMSOLVER_PLUS_PLUS);
+  }
+
   /**
    * Runs the sampler and writes the images.
    *
-   * @param args SAMPLER STEPS PER_DIGIT SEED GUIDANCE OUT_DIR
+   * @param args SAMPLER STEPS PER_DIGIT SEED GUIDANCE OUT_DIR [FROM]
    * @throws Exception if an image cannot be written
    */
   public static void main(String[] args) throws Exception {
@@ -79,6 +87,7 @@ public final class SamplerQuality {
     Path out = Path.of(args[5]);
     Files.createDirectories(out);
     int batch = 100;
+    int first = args.length > 6 ? Integer.parseInt(args[6]) : 0;
     int total = 10 * perDigit;
     NoiseSource noise = NoiseSource.seeded(seed);
     long start = System.nanoTime();
@@ -96,6 +105,16 @@ public final class SamplerQuality {
         }
         Tensor labels = Tensor.wrap(onehot, 2 * n, 10);
         Scheduler.Run run = scheduler.setTimesteps(steps);
+        if (from < first) {
+          // the batch's draws: the start and one per step for a stochastic sampler (Euler A, SDE)
+          noise.next(n, 1, 28, 28);
+          if (stochastic(scheduler)) {
+            for (int i = 0; i < run.numInferenceSteps(); i++) {
+              noise.next(n, 1, 28, 28);
+            }
+          }
+          continue;
+        }
         Tensor x = noise.next(n, 1, 28, 28).mul((float) run.initNoiseSigma());
         for (int t : run.timesteps()) {
           Tensor in = run.scaleModelInput(x, t);
