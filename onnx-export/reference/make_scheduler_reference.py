@@ -13,10 +13,10 @@ schedules (IF's ``squaredcos_cap_v2`` with T = 1000, part B's ``linear`` 1e-4..0
 where ``roll(E, k)`` is ``torch.roll(E.flatten(), k)`` reshaped (element ``i`` is ``E[(i - k) mod size]``). A
 learned-variance run appends ``V`` as the second half of the channels (6 channels for 3): the DPM-Solver scheduler
 drops it itself (``variance_type="learned_range"``), DDIM's is split off first, as ``IFPipeline`` does. DDIM with
-``eta > 0`` gets ``variance_noise = roll(Z, k)``. An SDEdit run starts at index ``start`` from
+``eta > 0`` and DPM-Solver's ``sde-dpmsolver++`` get ``variance_noise = roll(Z, k)``. An SDEdit run starts at index ``start`` from
 ``add_noise(X0, Z, timesteps[start])``.
 
-Each file holds ``inputs`` (``x_T``, ``E``, ``Z``, ``V``, ``X0``, each ``{"shape", "data"}``) and ``cases``: the
+Each file holds ``inputs``, ``linear_betas`` (DPM-Solver's file: upstream's float32 betas of the linear schedule), (``x_T``, ``E``, ``Z``, ``V``, ``X0``, each ``{"shape", "data"}``) and ``cases``: the
 diffusers config (``config``; the linear schedule in diffusers' own indexing 0..T-1: part B's timestep is that plus
 one), the step settings (``eta``, ``use_clipped_model_output``), ``num_inference_steps``, ``learned_variance``,
 ``start``, the ``timesteps`` upstream set, the ``add_noise`` result of an SDEdit run, and ``steps``: for each step
@@ -74,14 +74,46 @@ DPM_RUNS = (
         (dict(lambda_min_clipped=-5.1), 20, False, 0),
         (dict(timestep_spacing="trailing"), 20, False, 8),
         (dict(timestep_spacing="trailing"), 7, False, 0),
+        # order 3, the SDE variant, Karras sigmas, Lu's lambdas, more lists that end at -1
+        (dict(solver_order=3), 10, False, 0),
+        (dict(solver_order=3), 20, False, 0),
+        (dict(solver_order=3, timestep_spacing="trailing"), 50, False, 0),
+        (dict(solver_order=3, lower_order_final=False), 10, False, 0),
+        (dict(solver_order=3, lambda_min_clipped=-5.1, timestep_spacing="leading", steps_offset=1), 20, False, 0),
+        (dict(algorithm_type="sde-dpmsolver++"), 10, False, 0),
+        (dict(algorithm_type="sde-dpmsolver++"), 20, False, 0),
+        (dict(algorithm_type="sde-dpmsolver++", solver_type="heun"), 20, False, 0),
+        (dict(algorithm_type="sde-dpmsolver++", solver_order=1, timestep_spacing="trailing"), 10, False, 0),
+        (dict(algorithm_type="sde-dpmsolver++", final_sigmas_type="sigma_min"), 10, False, 0),
+        (dict(algorithm_type="sde-dpmsolver++", timestep_spacing="trailing"), 20, False, 8),
+        (dict(use_karras_sigmas=True), 10, False, 0),
+        (dict(use_karras_sigmas=True, solver_order=3), 20, False, 0),
+        (dict(use_karras_sigmas=True, algorithm_type="sde-dpmsolver++"), 20, False, 0),
+        (dict(use_lu_lambdas=True), 10, False, 0),
+        (dict(use_lu_lambdas=True, solver_order=3), 20, False, 0),
+        (dict(use_lu_lambdas=True, final_sigmas_type="sigma_min"), 20, False, 0),
+        (dict(lambda_min_clipped=-5.1, timestep_spacing="trailing"), 20, False, 0),
+        (dict(lambda_min_clipped=-3.0), 10, False, 0),
+        (dict(timestep_spacing="trailing", solver_order=3), 7, False, 0),
+        (dict(timestep_spacing="trailing", algorithm_type="sde-dpmsolver++"), 7, False, 0),
+        (dict(timestep_spacing="trailing", final_sigmas_type="sigma_min"), 14, False, 0),
     ]
 )
+
+
+DATA = {}  # the inputs, for dpm_step's SDE noise
 
 
 def pack(t):
     t = t.detach().to(torch.float32).contiguous()
     # the shortest decimal of each float32 reads back as the same float32
     return {"shape": list(t.shape), "data": [float(repr(np.float32(v))) for v in t.reshape(-1).tolist()]}
+
+
+def linear_betas():
+    """Upstream's betas of the linear schedule (torch.linspace's own float32 values, which differ from the library's
+    in the last place of some), so that a replay can isolate the scheduler from the schedule."""
+    return pack(DPMSolverMultistepScheduler(**SCHEDULES["linear"]).betas)["data"]
 
 
 def roll(t, k):
@@ -137,7 +169,7 @@ DDIM_KEYS = ["num_train_timesteps", "beta_schedule", "beta_start", "beta_end", "
 DPM_KEYS = ["num_train_timesteps", "beta_schedule", "beta_start", "beta_end", "solver_order", "prediction_type",
             "thresholding", "dynamic_thresholding_ratio", "sample_max_value", "algorithm_type", "solver_type",
             "lower_order_final", "euler_at_final", "final_sigmas_type", "lambda_min_clipped", "variance_type",
-            "timestep_spacing", "steps_offset"]
+            "timestep_spacing", "steps_offset", "use_karras_sigmas", "use_lu_lambdas"]
 
 
 def ddim_cases(data):
@@ -158,14 +190,19 @@ def ddim_cases(data):
 
 
 def dpm_step(scheduler, output, t, sample, k):
-    prev_sample = scheduler.step(output, t, sample).prev_sample
+    noise = roll(DATA["Z"], k) if scheduler.config.algorithm_type == "sde-dpmsolver++" else None
+    prev_sample = scheduler.step(output, t, sample, variance_noise=noise).prev_sample
     return prev_sample, scheduler.model_outputs[-1]
 
 
 def dpm_cases(data):
     out = []
+    DATA.update(data)
     for schedule in SCHEDULES.values():
         for config, n, learned, start in DPM_RUNS:
+            if (config.get("use_karras_sigmas") or config.get("use_lu_lambdas")) and schedule["beta_schedule"] == (
+                    "squaredcos_cap_v2"):
+                continue  # repeats timestep 999 at the start, where upstream's first index_for_timestep overruns
             scheduler = DPMSolverMultistepScheduler(**schedule, **config)
             out.append(case(scheduler, DPM_KEYS, n, learned, start, data, {}, dpm_step))
     return out
@@ -181,6 +218,8 @@ def main():
     packed = {k: pack(v) for k, v in data.items()}
     for name, cases in (("ddim_diffusers", ddim_cases(data)), ("dpmsolver_multistep_diffusers", dpm_cases(data))):
         result = {"diffusers": diffusers.__version__, "torch": torch.__version__, "inputs": packed, "cases": cases}
+        if name != "ddim_diffusers":
+            result["linear_betas"] = linear_betas()
         path = os.path.join(args.out, name + ".json")
         with open(path, "w") as f:
             json.dump(result, f, separators=(",", ":"))

@@ -98,8 +98,10 @@ final class DenoisingLoop {
       }
       int t = ts[i];
       int prev = i + 1 < ts.length ? ts[i + 1] : run.finalTimestep();
+      // diffusers scales the whole model input, the upscaled image of stage II included
       Tensor modelInput = run.scaleModelInput(x, t);
-      Prediction p = predict(denoiser, encoded, r, modelInput, imageCondition, t);
+      Tensor stepImage = imageCondition == null ? null : run.scaleModelInput(imageCondition, t);
+      Prediction p = predict(denoiser, encoded, r, modelInput, stepImage, t);
       Tensor modelOutput =
           p.variance() == null ? p.noise() : Tensor.concatChannels(p.noise(), p.variance());
       Tensor before = x;

@@ -3,9 +3,12 @@ package dev.diffusion4j;
 import dev.diffusion4j.schedule.DDIMScheduler;
 import dev.diffusion4j.schedule.DDPMScheduler;
 import dev.diffusion4j.schedule.DPMSolverMultistepScheduler;
+import dev.diffusion4j.schedule.EulerAncestralDiscreteScheduler;
+import dev.diffusion4j.schedule.LMSDiscreteScheduler;
 import dev.diffusion4j.schedule.NoiseSchedule;
 import dev.diffusion4j.schedule.Scheduler;
 import dev.diffusion4j.schedule.TimestepSpacing;
+import dev.diffusion4j.schedule.UniPCMultistepScheduler;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -40,6 +43,14 @@ import java.util.function.Function;
  *   <tr><td>{@link #DPM_SOLVER_PP}</td><td colspan="2">diffusers' defaults: {@code linspace},
  *       {@code solver_order=2}, {@code midpoint}, {@code lower_order_final}; thresholding as the
  *       model's scheduler config (DPM-Solver++ has no {@code clip_sample})</td></tr>
+ *   <tr><td>{@link #UNIPC}</td><td colspan="2">diffusers' defaults: {@code bh2}, {@code
+ *       solver_order=2}, {@code linspace}, {@code lower_order_final}; thresholding as the model's
+ *       scheduler config</td></tr>
+ *   <tr><td>{@link #EULER_ANCESTRAL}</td><td colspan="2">diffusers' defaults ({@code linspace}:
+ *       the model is called at the fractional timestep rounded to an integer; the step uses the
+ *       exact sigmas); it draws fresh noise at every step</td></tr>
+ *   <tr><td>{@link #LMS}</td><td colspan="2">diffusers' defaults ({@code linspace}, order
+ *       4)</td></tr>
  * </table>
  *
  * <p>Combinations to know of: with a mask, {@link Inpainting#REPAINT} re-noises the kept region to
@@ -66,7 +77,16 @@ public enum Sampler {
       config ->
           DPMSolverMultistepScheduler.builder(config.schedule())
               .thresholding(config.thresholding())
-              .build());
+              .build()),
+  UNIPC(
+      "unipc",
+      config ->
+          UniPCMultistepScheduler.builder(config.schedule())
+              .thresholding(config.thresholding())
+              .build()),
+  EULER_ANCESTRAL(
+      "euler-a", config -> EulerAncestralDiscreteScheduler.builder(config.schedule()).build()),
+  LMS("lms", config -> LMSDiscreteScheduler.builder(config.schedule()).build());
 
   private final String cliName;
   private final Function<DDPMScheduler, Scheduler> factory;
@@ -77,7 +97,8 @@ public enum Sampler {
   }
 
   /**
-   * Returns the sampler's short name: {@code ddpm}, {@code ddim} or {@code dpm++}.
+   * Returns the sampler's short name: {@code ddpm}, {@code ddim}, {@code dpm++}, {@code unipc},
+   * {@code euler-a} or {@code lms}.
    *
    * @return the name
    */

@@ -79,14 +79,15 @@ class EverySamplerTest {
     Scheduler scheduler = sampler.scheduler(stageTwo.scheduler());
     Scheduler.Run run = scheduler.setTimesteps(steps);
     // the starting noise, then the noise of the upscaled image (diffusers' order)
-    Tensor x = noise.next(1, 3, 256, 256);
+    Tensor x = noise.next(1, 3, 256, 256).mul((float) run.initNoiseSigma());
     Tensor up = low.resizeBilinear(256, 256);
     Tensor image = stageTwo.scheduler().addNoise(up, noise.next(up.shape()), level);
     Tensor cond = deepFloyd.encoder().encode(Condition.prompt(PROMPT));
     Tensor uncond = deepFloyd.encoder().unconditional();
     Tensor conditions = Tensor.concatBatch(cond, uncond);
     for (int t : run.timesteps()) {
-      Tensor in = Tensor.concatChannels(x, image);
+      // as IFSuperResolutionPipeline: scale_model_input of the concatenated input
+      Tensor in = Tensor.concatChannels(run.scaleModelInput(x, t), run.scaleModelInput(image, t));
       int[] times = {t, t};
       Prediction p = stageTwo.predict(Tensor.concatBatch(in, in), times, conditions, level);
       Prediction c = p.slice(0, 1);

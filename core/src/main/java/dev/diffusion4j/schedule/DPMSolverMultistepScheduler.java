@@ -3,40 +3,55 @@ package dev.diffusion4j.schedule;
 import dev.diffusion4j.noise.NoiseSource;
 import dev.diffusion4j.schedule.DDPMScheduler.Thresholding;
 import dev.diffusion4j.tensor.Tensor;
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
  * The multistep DPM-Solver++ of Lu et al. (2022), "DPM-Solver++: Fast Solver for Guided Sampling of
  * Diffusion Probabilistic Models", as diffusers' {@code DPMSolverMultistepScheduler} (v0.27.2,
  * {@code schedulers/scheduling_dpmsolver_multistep.py}) computes it with {@code
- * algorithm_type="dpmsolver++"} and {@code prediction_type="epsilon"}, in the same float32
- * operations and order. It integrates the data prediction {@code x0_hat} in {@code lambda =
- * log(alpha_t / sigma_t)}: first order is DDIM, second order (the default) corrects with the
- * previous step's {@code x0_hat}. Deterministic: no step draws noise.
+ * algorithm_type="dpmsolver++"} or {@code "sde-dpmsolver++"} and {@code prediction_type="epsilon"},
+ * in the same float32 operations and order. It integrates the data prediction {@code x0_hat} in
+ * {@code lambda = log(alpha_t / sigma_t)}: first order is DDIM, second order (the default) corrects
+ * with the previous step's {@code x0_hat}, third order with the two before. {@code dpmsolver++} is
+ * deterministic; {@code sde-dpmsolver++} (section 4 of the paper's SDE solver) draws one noise
+ * tensor every step.
  *
  * <p>Settings, with diffusers' names and defaults (those of the builder):
  *
  * <ul>
- *   <li>{@code solver_order} (2): 1 or 2 (upstream's 3 is not offered).
+ *   <li>{@code algorithm_type} ({@link AlgorithmType#DPMSOLVER_PLUS_PLUS}) or {@link
+ *       AlgorithmType#SDE_DPMSOLVER_PLUS_PLUS}.
+ *   <li>{@code solver_order} (2): 1 to 3 (3 for unconditional sampling, upstream advises; with the
+ *       SDE variant at most 2, as upstream's third-order update drops the SDE's noise term).
  *   <li>{@code solver_type} ({@link SolverType#MIDPOINT}) or {@link SolverType#HEUN}: the
  *       second-order formula.
  *   <li>{@code lower_order_final} (true): with fewer than 15 steps, the last step is first order
- *       and the one before second order. {@code euler_at_final} (false): the last step is first
- *       order whatever the count.
+ *       and the one before at most second order. {@code euler_at_final} (false): the last step is
+ *       first order whatever the count.
  *   <li>{@code final_sigmas_type} ({@link FinalSigmasType#ZERO}): the last step ends at {@code
  *       sigma = 0}, the clean image (and is then always first order, returning {@code x0_hat}); or
  *       at the first training timestep's sigma ({@link FinalSigmasType#SIGMA_MIN}).
  *   <li>{@code lambda_min_clipped} (-infinity): timesteps whose {@code lambda} lies below it are
  *       left out of the list (diffusers recommends it for the cosine schedule, e.g. -5.1).
+ *   <li>{@code use_karras_sigmas} (false): {@code n} sigmas of Karras et al. (2022), eq. (5) with
+ *       {@code rho = 7}, from the last training sigma to the first, timesteps by {@code
+ *       _sigma_to_t} rounded. {@code use_lu_lambdas} (false): {@code n} log-sigmas evenly spaced
+ *       over the same range (Lu et al., 2022). They replace the spacing and {@code
+ *       lambda_min_clipped}; at most one of the two.
  *   <li>{@code timestep_spacing} ({@link TimestepSpacing#LINSPACE}) and {@code steps_offset} (0).
  *   <li>{@code thresholding} (off; {@link Thresholding}) of each {@code x0_hat}.
  * </ul>
  *
  * <p>A learned-variance model's variance channels are dropped, as upstream's {@code
- * variance_type="learned_range"} does. Not supported: {@code dpmsolver} and the SDE variants,
- * {@code solver_order} 3, {@code use_karras_sigmas}, {@code use_lu_lambdas}, other prediction
- * types, {@code rescale_betas_zero_snr}.
+ * variance_type="learned_range"} does. Not supported: the deprecated {@code dpmsolver} and {@code
+ * sde-dpmsolver}, other prediction types, {@code rescale_betas_zero_snr}.
+ *
+ * <p>Trailing lists that end at -1. Where {@code T / n} is not a whole number, numpy's {@code
+ * arange} can add a last timestep of -1 to the trailing list (T = 300, n = 7: {@code 299, 256, ...,
+ * 42, -1}); upstream keeps it, reads its sigma as that of timestep 0 and so runs {@code n + 1}
+ * steps, the last from that sigma to the final one. This class does the same, so that its runs are
+ * upstream's: the extra entry is the library's {@link #cleanTimestep()} (diffusers' -1 plus the
+ * schedule's offset), which the model is called with as diffusers calls it with -1.
  *
  * <p>A "3" from part B's class-conditioned UNet in 20 steps, with classifier-free guidance 5:
  *
@@ -59,6 +74,49 @@ import java.util.Locale;
  * for one thread.
  */
 public final class DPMSolverMultistepScheduler implements Scheduler {
+
+  /** The largest {@code solver_order} offered. */
+  public static final int MAX_ORDER = 3;
+
+  /** The solver, diffusers' {@code algorithm_type}. */
+  public enum AlgorithmType {
+    /** {@code dpmsolver++}, diffusers' default: the ODE solver, deterministic. */
+    DPMSOLVER_PLUS_PLUS("dpmsolver++"),
+    /** {@code sde-dpmsolver++}: the SDE solver, one noise tensor a step. */
+    SDE_DPMSOLVER_PLUS_PLUS("sde-dpmsolver++");
+
+    private final String diffusersName;
+
+    AlgorithmType(String diffusersName) {
+      this.diffusersName = diffusersName;
+    }
+
+    /**
+     * Returns diffusers' name of the solver.
+     *
+     * @return {@code dpmsolver++} or {@code sde-dpmsolver++}
+     */
+    public String diffusersName() {
+      return diffusersName;
+    }
+
+    /**
+     * Returns the type of a diffusers {@code algorithm_type} string.
+     *
+     * @param name {@code dpmsolver++} or {@code sde-dpmsolver++}
+     * @return the type
+     * @throws IllegalArgumentException for another name, listing the valid ones
+     */
+    public static AlgorithmType fromDiffusers(String name) {
+      for (AlgorithmType a : values()) {
+        if (a.diffusersName.equals(name)) {
+          return a;
+        }
+      }
+      throw new IllegalArgumentException(
+          "unknown algorithm_type '" + name + "'; supported: [dpmsolver++, sde-dpmsolver++]");
+    }
+  }
 
   /** The second-order update, diffusers' {@code solver_type}. */
   public enum SolverType {
@@ -115,12 +173,15 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
   }
 
   private final NoiseSchedule schedule;
+  private final AlgorithmType algorithmType;
   private final int solverOrder;
   private final SolverType solverType;
   private final boolean lowerOrderFinal;
   private final boolean eulerAtFinal;
   private final FinalSigmasType finalSigmasType;
   private final double lambdaMinClipped;
+  private final boolean useKarrasSigmas;
+  private final boolean useLuLambdas;
   private final TimestepSpacing timestepSpacing;
   private final int stepsOffset;
   private final Thresholding thresholding;
@@ -131,27 +192,30 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
   private final float[] alphasCumprod;
   private final float[] sigmas; // ((1 - abar) / abar) ** 0.5 per training timestep
   private final float[] lambdaT; // log(sqrt(abar)) - log(sqrt(1 - abar))
+  private final float[] logSigmas;
 
   private DPMSolverMultistepScheduler(Builder b) {
     this.schedule = b.schedule;
+    this.algorithmType = b.algorithmType;
     this.solverOrder = b.solverOrder;
     this.solverType = b.solverType;
     this.lowerOrderFinal = b.lowerOrderFinal;
     this.eulerAtFinal = b.eulerAtFinal;
     this.finalSigmasType = b.finalSigmasType;
     this.lambdaMinClipped = b.lambdaMinClipped;
+    this.useKarrasSigmas = b.useKarrasSigmas;
+    this.useLuLambdas = b.useLuLambdas;
     this.timestepSpacing = b.timestepSpacing;
     this.stepsOffset = b.stepsOffset;
     this.thresholding = b.thresholding;
-    this.offset = DiffusersIndexing.offset(schedule);
+    this.offset = SchedulerSupport.offset(schedule);
     this.numTrainTimesteps = schedule.numTrainTimesteps();
-    this.alphasCumprod =
-        Arrays.copyOfRange(schedule.alphasCumprod(), offset, offset + numTrainTimesteps);
-    this.sigmas = new float[numTrainTimesteps];
+    this.alphasCumprod = SchedulerSupport.alphasCumprod(schedule);
+    this.sigmas = SchedulerSupport.sigmas(alphasCumprod);
+    this.logSigmas = SchedulerSupport.logSigmas(sigmas);
     this.lambdaT = new float[numTrainTimesteps];
     for (int i = 0; i < numTrainTimesteps; i++) {
       float a = alphasCumprod[i];
-      sigmas[i] = (float) Math.sqrt((1f - a) / a);
       float alphaT = (float) Math.sqrt(a);
       float sigmaT = (float) Math.sqrt(1f - a);
       lambdaT[i] = (float) Math.log(alphaT) - (float) Math.log(sigmaT);
@@ -176,12 +240,15 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
    */
   public Builder toBuilder() {
     Builder b = new Builder(schedule);
+    b.algorithmType = algorithmType;
     b.solverOrder = solverOrder;
     b.solverType = solverType;
     b.lowerOrderFinal = lowerOrderFinal;
     b.eulerAtFinal = eulerAtFinal;
     b.finalSigmasType = finalSigmasType;
     b.lambdaMinClipped = lambdaMinClipped;
+    b.useKarrasSigmas = useKarrasSigmas;
+    b.useLuLambdas = useLuLambdas;
     b.timestepSpacing = timestepSpacing;
     b.stepsOffset = stepsOffset;
     b.thresholding = thresholding;
@@ -194,12 +261,15 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
    */
   public static final class Builder {
     private final NoiseSchedule schedule;
+    private AlgorithmType algorithmType = AlgorithmType.DPMSOLVER_PLUS_PLUS;
     private int solverOrder = 2;
     private SolverType solverType = SolverType.MIDPOINT;
     private boolean lowerOrderFinal = true;
     private boolean eulerAtFinal = false;
     private FinalSigmasType finalSigmasType = FinalSigmasType.ZERO;
     private double lambdaMinClipped = Double.NEGATIVE_INFINITY;
+    private boolean useKarrasSigmas = false;
+    private boolean useLuLambdas = false;
     private TimestepSpacing timestepSpacing = TimestepSpacing.LINSPACE;
     private int stepsOffset = 0;
     private Thresholding thresholding;
@@ -212,15 +282,32 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
     }
 
     /**
+     * Sets {@code algorithm_type} (default {@link AlgorithmType#DPMSOLVER_PLUS_PLUS}).
+     *
+     * @param algorithmType the solver
+     * @return this builder
+     * @throws IllegalArgumentException if it is null
+     */
+    public Builder algorithmType(AlgorithmType algorithmType) {
+      if (algorithmType == null) {
+        throw new IllegalArgumentException("algorithmType must not be null");
+      }
+      this.algorithmType = algorithmType;
+      return this;
+    }
+
+    /**
      * Sets {@code solver_order} (default 2).
      *
-     * @param solverOrder 1 or 2
+     * @param solverOrder 1 to {@link #MAX_ORDER} (at most 2 with the SDE variant, checked by {@link
+     *     #build()})
      * @return this builder
      * @throws IllegalArgumentException for another order
      */
     public Builder solverOrder(int solverOrder) {
-      if (solverOrder != 1 && solverOrder != 2) {
-        throw new IllegalArgumentException("solverOrder must be 1 or 2, but is: " + solverOrder);
+      if (solverOrder < 1 || solverOrder > MAX_ORDER) {
+        throw new IllegalArgumentException(
+            "solverOrder must be in [1, " + MAX_ORDER + "], but is: " + solverOrder);
       }
       this.solverOrder = solverOrder;
       return this;
@@ -295,6 +382,28 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
     }
 
     /**
+     * Sets {@code use_karras_sigmas} (default false).
+     *
+     * @param useKarrasSigmas the setting
+     * @return this builder
+     */
+    public Builder useKarrasSigmas(boolean useKarrasSigmas) {
+      this.useKarrasSigmas = useKarrasSigmas;
+      return this;
+    }
+
+    /**
+     * Sets {@code use_lu_lambdas} (default false).
+     *
+     * @param useLuLambdas the setting
+     * @return this builder
+     */
+    public Builder useLuLambdas(boolean useLuLambdas) {
+      this.useLuLambdas = useLuLambdas;
+      return this;
+    }
+
+    /**
      * Sets {@code timestep_spacing} (default {@link TimestepSpacing#LINSPACE}).
      *
      * @param timestepSpacing the spacing
@@ -340,8 +449,19 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
      * Freezes the settings.
      *
      * @return the scheduler
+     * @throws IllegalStateException if {@code solver_order} 3 meets the SDE variant, or Karras
+     *     sigmas meet Lu's lambdas (upstream silently takes the Karras sigmas)
      */
     public DPMSolverMultistepScheduler build() {
+      if (solverOrder == 3 && algorithmType == AlgorithmType.SDE_DPMSOLVER_PLUS_PLUS) {
+        throw new IllegalStateException(
+            "solverOrder 3 is not offered with sde-dpmsolver++: upstream's third-order update"
+                + " drops the SDE's noise term; choose solverOrder 1 or 2");
+      }
+      if (useKarrasSigmas && useLuLambdas) {
+        throw new IllegalStateException(
+            "useKarrasSigmas and useLuLambdas are both set; choose one");
+      }
       return new DPMSolverMultistepScheduler(this);
     }
   }
@@ -352,9 +472,18 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
   }
 
   /**
+   * Returns {@code algorithm_type}.
+   *
+   * @return the solver
+   */
+  public AlgorithmType algorithmType() {
+    return algorithmType;
+  }
+
+  /**
    * Returns {@code solver_order}.
    *
-   * @return 1 or 2
+   * @return 1 to {@link #MAX_ORDER}
    */
   public int solverOrder() {
     return solverOrder;
@@ -406,6 +535,24 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
   }
 
   /**
+   * Returns {@code use_karras_sigmas}.
+   *
+   * @return the setting
+   */
+  public boolean useKarrasSigmas() {
+    return useKarrasSigmas;
+  }
+
+  /**
+   * Returns {@code use_lu_lambdas}.
+   *
+   * @return the setting
+   */
+  public boolean useLuLambdas() {
+    return useLuLambdas;
+  }
+
+  /**
    * Returns {@code timestep_spacing}.
    *
    * @return the spacing
@@ -444,16 +591,17 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
    * timestep kept by {@code lambda_min_clipped} ({@code T} unless clipped) and {@code n} the count:
    * {@code linspace} rounds {@code linspace(0, L - 1, n + 1)} and drops its 0; {@code leading}
    * takes {@code i * (L / (n + 1)) + steps_offset} for {@code i = n..1}; {@code trailing} rounds
-   * {@code arange(L, 0, -T / n) - 1} (numpy's float64 arithmetic and round-half-to-even). The sigma
-   * of each timestep is {@code sqrt((1 - abar) / abar)}, then the final sigma.
+   * {@code arange(L, 0, -T / n) - 1} (numpy's float64 arithmetic and round-half-to-even; a last -1
+   * is kept, see the class comment). The sigma of each timestep is {@code sqrt((1 - abar) / abar)};
+   * Karras sigmas or Lu's lambdas replace both lists; then the final sigma.
    *
    * <p>Trailing spacing drops the extra last timestep of -1 that numpy's {@code arange} yields for
    * some {@code n} (as {@link DDIMScheduler#setTimesteps(int)} does), so that the run has the
    * {@code n} steps asked for.
    *
    * @throws IllegalArgumentException if {@code numInferenceSteps} is not in {@code [1, T - 1]}, if
-   *     the list repeats a timestep (the solver would divide by zero) or if upstream's list would
-   *     hold another timestep outside the schedule
+   *     the list repeats a timestep (the solver would divide by zero), or if the leading offset
+   *     pushes a timestep past the schedule
    */
   @Override
   public Run setTimesteps(int numInferenceSteps) {
@@ -468,7 +616,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
               + numInferenceSteps);
     }
     int n = numInferenceSteps;
-    // clipped_idx = searchsorted(flip(lambda_t), lambda_min_clipped): the count of lambdas below it
+    // 1. clipped_idx = searchsorted(flip(lambda_t), lambda_min_clipped): the lambdas below it
     int clippedIdx = 0;
     float clip = (float) lambdaMinClipped;
     for (float l : lambdaT) {
@@ -477,38 +625,79 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
       }
     }
     int lastTimestep = numTrainTimesteps - clippedIdx;
-    // linspace and leading: n + 1 entries of the spacing, the last (0) dropped; trailing: n
-    int[] timesteps =
-        timestepSpacing == TimestepSpacing.TRAILING
-            ? timestepSpacing.timesteps(lastTimestep, numTrainTimesteps, n, stepsOffset)
-            : Arrays.copyOf(
-                timestepSpacing.timesteps(lastTimestep, numTrainTimesteps, n + 1, stepsOffset), n);
-    for (int i = 1; i < timesteps.length; i++) {
-      if (timesteps[i] >= timesteps[i - 1]) {
-        throw new IllegalArgumentException(
-            "numInferenceSteps "
-                + n
-                + " with "
-                + timestepSpacing
-                + " spacing repeats timestep "
-                + timesteps[i]
-                + " of "
-                + lastTimestep
-                + " (after lambda_min_clipped), and the solver's step between the two divides by"
-                + " zero (NaN); choose fewer steps");
+    if (lastTimestep < 1) {
+      throw new IllegalArgumentException(
+          "lambdaMinClipped " + lambdaMinClipped + " leaves no timestep of the schedule");
+    }
+    // 2. the timesteps and their sigmas: the spacing's, Karras' or Lu's
+    int[] timesteps;
+    double[] runSigmas;
+    if (useKarrasSigmas || useLuLambdas) {
+      runSigmas = new double[n];
+      if (useKarrasSigmas) {
+        runSigmas = SchedulerSupport.karras(sigmas[0], sigmas[numTrainTimesteps - 1], n);
+      } else {
+        // lambdas = linspace over flip(log_sigmas) from its first to its last (rho = 1)
+        double lambdaMin = logSigmas[0];
+        double lambdaMax = logSigmas[numTrainTimesteps - 1];
+        double[] ramp = TimestepSpacing.linspace(0, 1, n);
+        for (int i = 0; i < n; i++) {
+          runSigmas[i] = Math.exp(lambdaMax + ramp[i] * (lambdaMin - lambdaMax));
+        }
+      }
+      timesteps = new int[n];
+      for (int i = 0; i < n; i++) {
+        timesteps[i] = (int) Math.rint(SchedulerSupport.sigmaToT(runSigmas[i], logSigmas));
+      }
+    } else {
+      timesteps =
+          SchedulerSupport.multistepTimesteps(
+              timestepSpacing, numTrainTimesteps, lastTimestep, n, stepsOffset);
+      for (int i = 1; i < timesteps.length; i++) {
+        if (timesteps[i] >= timesteps[i - 1]) {
+          throw new IllegalArgumentException(
+              "numInferenceSteps "
+                  + n
+                  + " with "
+                  + timestepSpacing
+                  + " spacing repeats timestep "
+                  + timesteps[i]
+                  + " of "
+                  + lastTimestep
+                  + " (after lambda_min_clipped), and the solver's step between the two divides by"
+                  + " zero (NaN); choose fewer steps");
+        }
+      }
+      runSigmas = new double[timesteps.length];
+      for (int i = 0; i < timesteps.length; i++) {
+        if (timesteps[i] > numTrainTimesteps - 1) {
+          throw new IllegalArgumentException(
+              "stepsOffset "
+                  + stepsOffset
+                  + " puts timestep "
+                  + timesteps[i]
+                  + " past the schedule's last, "
+                  + (numTrainTimesteps - 1)
+                  + " (diffusers' indexing)");
+        }
+        // interp(timesteps, arange(T), sigmas): a last -1 takes the sigma of timestep 0
+        runSigmas[i] = SchedulerSupport.interp(timesteps[i], sigmas);
       }
     }
-    timestepSpacing.checkInRange(timesteps, n, numTrainTimesteps);
-    // sigmas = interp(timesteps, arange(T), sigmas) + [sigma_last], float32
-    float[] runSigmas = new float[timesteps.length + 1];
+    // 3. sigmas + [sigma_last], float32
+    float[] all = new float[timesteps.length + 1];
     for (int i = 0; i < timesteps.length; i++) {
-      runSigmas[i] = sigmas[timesteps[i]];
+      all[i] = (float) runSigmas[i];
     }
-    runSigmas[timesteps.length] =
+    all[timesteps.length] =
         finalSigmasType == FinalSigmasType.ZERO
             ? 0f
             : (float) Math.sqrt((1f - alphasCumprod[0]) / alphasCumprod[0]);
-    return new DPMRun(DiffusersIndexing.toLibrary(timesteps, offset), runSigmas);
+    int[] library = new int[timesteps.length];
+    for (int i = 0; i < library.length; i++) {
+      library[i] = timesteps[i] + offset;
+    }
+    return new DPMRun(library, all);
   }
 
   /**
@@ -522,16 +711,12 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
   @Override
   public Tensor addNoise(Tensor originalSamples, Tensor noise, int timestep) {
     originalSamples.requireSameShape(noise, "noise");
+    SchedulerSupport.checkTimestep(timestep, offset, numTrainTimesteps);
     if (timestep == cleanTimestep()) {
       return originalSamples.mul(1f);
     }
-    checkTimestep(timestep);
     float[] alphaSigma = sigmaToAlphaSigmaT(sigmas[timestep - offset]);
     return originalSamples.axpby(alphaSigma[0], noise, alphaSigma[1]);
-  }
-
-  private void checkTimestep(int timestep) {
-    DiffusersIndexing.checkTimestep(timestep, offset, numTrainTimesteps);
   }
 
   /** {@code alpha_t = 1 / (sigma^2 + 1) ** 0.5}, {@code sigma_t = sigma * alpha_t} (float32). */
@@ -577,28 +762,23 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
      * {@inheritDoc}
      *
      * <p>The first step finds its index in the list as upstream's {@code index_for_timestep} (the
-     * second of two equal entries); later steps must pass the next timestep of the list. The {@code
-     * noise} is not used.
+     * second of two equal entries), except that the list's first timestep is index 0; later steps
+     * must pass the next timestep of the list. {@code sde-dpmsolver++} takes one tensor from {@code
+     * noise} every step; {@code dpmsolver++} does not use it.
+     *
+     * @throws IllegalArgumentException also if {@code noise} is null for {@code sde-dpmsolver++}
      */
     @Override
     public SchedulerOutput step(
         Tensor modelOutput, int timestep, Tensor sample, NoiseSource noise) {
       sample.requireRank(4, "sample");
-      Tensor eps = DiffusersIndexing.noisePrediction(modelOutput, sample);
-      if (stepIndex < 0) {
-        stepIndex = indexForTimestep(timestep);
-      } else if (stepIndex >= timesteps.length) {
-        throw new IllegalStateException(
-            "this run has taken all its " + timesteps.length + " steps");
-      } else if (timesteps[stepIndex] != timestep) {
+      Tensor eps = SchedulerSupport.noisePrediction(modelOutput, sample);
+      boolean sde = algorithmType == AlgorithmType.SDE_DPMSOLVER_PLUS_PLUS;
+      if (sde && noise == null) {
         throw new IllegalArgumentException(
-            "timestep must be "
-                + timesteps[stepIndex]
-                + " (entry "
-                + stepIndex
-                + " of the run's timesteps), but is: "
-                + timestep);
+            "noise must not be null: sde-dpmsolver++ draws noise at every step");
       }
+      stepIndex = SchedulerSupport.stepIndex(timesteps, stepIndex, timestep);
       int n = timesteps.length;
 
       // 1. improve numerical stability for a small number of steps: lower orders at the end
@@ -607,7 +787,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
               && (eulerAtFinal
                   || (lowerOrderFinal && n < 15)
                   || finalSigmasType == FinalSigmasType.ZERO);
-      // (lower_order_second, the second-to-last step at second order, only lowers order 3)
+      boolean lowerOrderSecond = stepIndex == n - 2 && lowerOrderFinal && n < 15;
 
       // 2. convert the model output to the data prediction x0_hat = (x_t - sigma_t * eps) /
       //    alpha_t (DPM-Solver++ integrates x0_hat), thresholded if asked
@@ -617,46 +797,30 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
       }
       modelOutputs[solverOrder - 1] = x0Pred;
 
-      // 3. first- or second-order update
+      // 3. the SDE's noise for this step
+      float[] z = null;
+      if (sde) {
+        Tensor drawn = noise.next(sample.shape());
+        sample.requireSameShape(drawn, "the noise source's tensor");
+        z = drawn.data();
+      }
+
+      // 4. first-, second- or third-order update
       Tensor prevSample;
       if (solverOrder == 1 || lowerOrderNums < 1 || lowerOrderFinalStep) {
-        prevSample = firstOrderUpdate(x0Pred, sample);
+        prevSample = firstOrderUpdate(x0Pred, sample, z);
+      } else if (solverOrder == 2 || lowerOrderNums < 2 || lowerOrderSecond) {
+        prevSample = secondOrderUpdate(sample, z);
       } else {
-        // upstream: solver_order == 2 or lower_order_nums < 2 or lower_order_second; with
-        // solver_order 2 at most (3 is not offered) this branch is always second order
-        prevSample = secondOrderUpdate(sample);
+        prevSample = thirdOrderUpdate(sample);
       }
       if (lowerOrderNums < solverOrder) {
         lowerOrderNums++;
       }
 
-      // 4. upon completion increase the step index by one
+      // 5. upon completion increase the step index by one
       stepIndex++;
       return new SchedulerOutput(prevSample, x0Pred);
-    }
-
-    /**
-     * Upstream's {@code index_for_timestep}: the second match of several, the only one of one.
-     * Where upstream takes the last index for a timestep not in the list, this throws.
-     */
-    private int indexForTimestep(int timestep) {
-      int first = -1;
-      for (int i = 0; i < timesteps.length; i++) {
-        if (timesteps[i] == timestep) {
-          if (first >= 0) {
-            return i;
-          }
-          first = i;
-        }
-      }
-      if (first < 0) {
-        throw new IllegalArgumentException(
-            "timestep must be one of the run's timesteps "
-                + Arrays.toString(timesteps)
-                + ", but is: "
-                + timestep);
-      }
-      return first;
     }
 
     private Tensor convertModelOutput(Tensor eps, Tensor sample) {
@@ -676,19 +840,30 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
     /**
      * One step of the first-order DPM-Solver++ (equivalent to DDIM), formula (5) of Lu et al.:
      * {@code x_t = (sigma_t / sigma_s) * x_s - alpha_t * (exp(-h) - 1) * x0_hat}, {@code h =
-     * lambda_t - lambda_s}.
+     * lambda_t - lambda_s}; the SDE variant: {@code x_t = (sigma_t / sigma_s exp(-h)) x_s + alpha_t
+     * (1 - exp(-2h)) x0_hat + sigma_t sqrt(1 - exp(-2h)) z}.
      */
-    private Tensor firstOrderUpdate(Tensor x0Pred, Tensor sample) {
+    private Tensor firstOrderUpdate(Tensor x0Pred, Tensor sample, float[] z) {
       float[] t = sigmaToAlphaSigmaT(sigmas[stepIndex + 1]);
       float[] s = sigmaToAlphaSigmaT(sigmas[stepIndex]);
       float h = lambda(t) - lambda(s);
-      float sampleCoeff = t[1] / s[1];
-      float x0Coeff = t[0] * ((float) Math.exp(-h) - 1f);
       float[] x = sample.data();
       float[] m = x0Pred.data();
       float[] out = new float[x.length];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = sampleCoeff * x[i] - x0Coeff * m[i];
+      if (z == null) {
+        float sampleCoeff = t[1] / s[1];
+        float x0Coeff = t[0] * ((float) Math.exp(-h) - 1f);
+        for (int i = 0; i < out.length; i++) {
+          out[i] = sampleCoeff * x[i] - x0Coeff * m[i];
+        }
+      } else {
+        float expMinus2h = SchedulerSupport.torchExp(-2f * h);
+        float sampleCoeff = t[1] / s[1] * SchedulerSupport.torchExp(-h);
+        float x0Coeff = t[0] * (1f - expMinus2h);
+        float noiseCoeff = t[1] * (float) Math.sqrt(1f - expMinus2h);
+        for (int i = 0; i < out.length; i++) {
+          out[i] = sampleCoeff * x[i] + x0Coeff * m[i] + noiseCoeff * z[i];
+        }
       }
       return Tensor.wrap(out, sample.shape());
     }
@@ -697,9 +872,12 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
      * One step of the second-order multistep DPM-Solver++ (Algorithm 2 of Lu et al.): with {@code
      * r0 = h_0 / h}, {@code D0 = m0}, {@code D1 = (m0 - m1) / r0}, midpoint: {@code x_t = (sigma_t
      * / sigma_s0) x_s - alpha_t (exp(-h) - 1) D0 - 0.5 alpha_t (exp(-h) - 1) D1}; Heun: the last
-     * term {@code + alpha_t ((exp(-h) - 1) / h + 1) D1}.
+     * term {@code + alpha_t ((exp(-h) - 1) / h + 1) D1}. The SDE variant: {@code (sigma_t /
+     * sigma_s0 exp(-h)) x_s + alpha_t (1 - exp(-2h)) D0 + c D1 + sigma_t sqrt(1 - exp(-2h)) z},
+     * {@code c = 0.5 alpha_t (1 - exp(-2h))} (midpoint) or {@code alpha_t ((1 - exp(-2h)) / (-2h) +
+     * 1)} (Heun).
      */
-    private Tensor secondOrderUpdate(Tensor sample) {
+    private Tensor secondOrderUpdate(Tensor sample, float[] z) {
       float[] t = sigmaToAlphaSigmaT(sigmas[stepIndex + 1]);
       float[] s0 = sigmaToAlphaSigmaT(sigmas[stepIndex]);
       float[] s1 = sigmaToAlphaSigmaT(sigmas[stepIndex - 1]);
@@ -712,11 +890,26 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
       float h0 = lambdaS0 - lambdaS1;
       float r0 = h0 / h;
       float d1Coeff = 1f / r0;
+      float[] x = sample.data();
+      float[] out = new float[x.length];
+      if (z != null) {
+        float expMinus2h = SchedulerSupport.torchExp(-2f * h);
+        float sampleCoeff = t[1] / s0[1] * SchedulerSupport.torchExp(-h);
+        float d0Coeff = t[0] * (1f - expMinus2h);
+        float d1Term =
+            solverType == SolverType.MIDPOINT
+                ? 0.5f * d0Coeff
+                : t[0] * ((1f - expMinus2h) / (-2f * h) + 1f);
+        float noiseCoeff = t[1] * (float) Math.sqrt(1f - expMinus2h);
+        for (int i = 0; i < out.length; i++) {
+          float d1 = d1Coeff * (m0[i] - m1[i]);
+          out[i] = sampleCoeff * x[i] + d0Coeff * m0[i] + d1Term * d1 + noiseCoeff * z[i];
+        }
+        return Tensor.wrap(out, sample.shape());
+      }
       float expm1 = (float) Math.exp(-h) - 1f;
       float sampleCoeff = t[1] / s0[1];
       float d0Coeff = t[0] * expm1;
-      float[] x = sample.data();
-      float[] out = new float[x.length];
       if (solverType == SolverType.MIDPOINT) {
         float halfD1Coeff = 0.5f * d0Coeff;
         for (int i = 0; i < out.length; i++) {
@@ -732,6 +925,51 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
       }
       return Tensor.wrap(out, sample.shape());
     }
+
+    /**
+     * One step of the third-order multistep DPM-Solver++ (Lu et al., after Algorithm 2): {@code r0
+     * = h_0 / h}, {@code r1 = h_1 / h}, {@code D1_0 = (m0 - m1) / r0}, {@code D1_1 = (m1 - m2) /
+     * r1}, {@code D1 = D1_0 + r0 / (r0 + r1) (D1_0 - D1_1)}, {@code D2 = (D1_0 - D1_1) / (r0 +
+     * r1)}, {@code x_t = (sigma_t / sigma_s0) x_s - alpha_t (exp(-h) - 1) D0 + alpha_t ((exp(-h) -
+     * 1) / h + 1) D1 - alpha_t ((exp(-h) - 1 + h) / h^2 - 0.5) D2}.
+     */
+    private Tensor thirdOrderUpdate(Tensor sample) {
+      float[] t = sigmaToAlphaSigmaT(sigmas[stepIndex + 1]);
+      float[] s0 = sigmaToAlphaSigmaT(sigmas[stepIndex]);
+      float[] s1 = sigmaToAlphaSigmaT(sigmas[stepIndex - 1]);
+      float[] s2 = sigmaToAlphaSigmaT(sigmas[stepIndex - 2]);
+      float lambdaT = lambda(t);
+      float lambdaS0 = lambda(s0);
+      float lambdaS1 = lambda(s1);
+      float lambdaS2 = lambda(s2);
+      float[] m0 = modelOutputs[solverOrder - 1].data();
+      float[] m1 = modelOutputs[solverOrder - 2].data();
+      float[] m2 = modelOutputs[solverOrder - 3].data();
+      float h = lambdaT - lambdaS0;
+      float h0 = lambdaS0 - lambdaS1;
+      float h1 = lambdaS1 - lambdaS2;
+      float r0 = h0 / h;
+      float r1 = h1 / h;
+      float inv0 = 1f / r0;
+      float inv1 = 1f / r1;
+      float d1Weight = r0 / (r0 + r1);
+      float d2Weight = 1f / (r0 + r1);
+      float expm1 = SchedulerSupport.torchExp(-h) - 1f;
+      float sampleCoeff = t[1] / s0[1];
+      float d0Coeff = t[0] * expm1;
+      float d1Coeff = t[0] * (expm1 / h + 1f);
+      float d2Coeff = t[0] * ((SchedulerSupport.torchExp(-h) - 1f + h) / (h * h) - 0.5f);
+      float[] x = sample.data();
+      float[] out = new float[x.length];
+      for (int i = 0; i < out.length; i++) {
+        float d10 = inv0 * (m0[i] - m1[i]);
+        float d11 = inv1 * (m1[i] - m2[i]);
+        float d1 = d10 + d1Weight * (d10 - d11);
+        float d2 = d2Weight * (d10 - d11);
+        out[i] = sampleCoeff * x[i] - d0Coeff * m0[i] + d1Coeff * d1 - d2Coeff * d2;
+      }
+      return Tensor.wrap(out, sample.shape());
+    }
   }
 
   @Override
@@ -741,9 +979,13 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
         + ", order "
         + solverOrder
         + ", "
+        + algorithmType.diffusersName()
+        + ", "
         + solverType
         + ", "
         + timestepSpacing
+        + (useKarrasSigmas ? ", Karras sigmas" : "")
+        + (useLuLambdas ? ", Lu lambdas" : "")
         + "]";
   }
 }

@@ -111,6 +111,21 @@ public final class NoiseSchedule {
     return linear(300, 1e-4, 0.02);
   }
 
+  /**
+   * A linear-kind schedule (a clean timestep 0) over given betas {@code 1..T}: diffusers' own
+   * float32 values, with which the parity tests replay upstream's runs (torch's {@code linspace}
+   * differs from {@link #linear}'s in the last place of some betas).
+   *
+   * @param betas the betas of timesteps {@code 1..T}. Not modified.
+   * @return the schedule
+   */
+  static NoiseSchedule linearOf(float[] betas) {
+    checkT(betas.length);
+    float[] all = new float[betas.length + 1];
+    System.arraycopy(betas, 0, all, 1, betas.length);
+    return new NoiseSchedule(Kind.LINEAR, betas.length, all);
+  }
+
   private static void checkT(int t) {
     if (t < 2) {
       throw new IllegalArgumentException("numTrainTimesteps must be >= 2, but is: " + t);

@@ -23,9 +23,9 @@ import dev.diffusion4j.tensor.Tensor;
  *
  * <p>Timesteps are the library's (those a model is called with): for IF's cosine schedule they are
  * diffusers' own; for part B's linear schedule, whose timestep 0 is the clean image ({@link
- * NoiseSchedule#linear}), they are diffusers' plus one. A run may scale the model's input ({@link
- * Run#scaleModelInput}) and the initial noise ({@link Run#initNoiseSigma()}); both are the identity
- * by default (DDPM, DDIM, DPM-Solver++).
+ * NoiseSchedule#linear}), they are diffusers' plus one. The sigma-scaled samplers (Euler Ancestral,
+ * LMS) start from noise of standard deviation {@link Run#initNoiseSigma()} and scale the model's
+ * input ({@link Run#scaleModelInput}); for the others both are the identity.
  *
  * <p>Implementations are immutable and thread-safe; a {@link Run} is not.
  */

@@ -1,8 +1,13 @@
 /**
- * Noise schedules, timestep lists and the samplers that step through them: {@link
- * dev.diffusion4j.schedule.DDPMScheduler}, {@link dev.diffusion4j.schedule.DDIMScheduler} and
- * {@link dev.diffusion4j.schedule.DPMSolverMultistepScheduler}, all behind the one {@link
- * dev.diffusion4j.schedule.Scheduler} contract that the denoising loop calls.
+ * Noise schedules, timestep lists and the samplers that step through them: the DDPM step, and
+ * {@link dev.diffusion4j.schedule.DDIMScheduler}, {@link
+ * dev.diffusion4j.schedule.DPMSolverMultistepScheduler}, {@link
+ * dev.diffusion4j.schedule.UniPCMultistepScheduler}, {@link
+ * dev.diffusion4j.schedule.EulerAncestralDiscreteScheduler} and {@link
+ * dev.diffusion4j.schedule.LMSDiscreteScheduler} behind the {@link
+ * dev.diffusion4j.schedule.Scheduler} contract. Euler Ancestral and LMS work on the sigma-scaled
+ * sample: start from {@code noise * run.initNoiseSigma()} and call the model on {@code
+ * run.scaleModelInput(x, t)}.
  *
  * <pre>{@code
  * DDPMScheduler s = DDPMScheduler.deepFloydIF();              // cosine, T = 1000, learned range

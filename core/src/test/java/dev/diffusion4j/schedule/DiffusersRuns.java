@@ -3,7 +3,9 @@ package dev.diffusion4j.schedule;
 import static dev.diffusion4j.testing.TestData.assertClose;
 import static dev.diffusion4j.testing.TestData.tensor;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.diffusion4j.schedule.DDPMScheduler.Thresholding;
@@ -54,11 +56,20 @@ final class DiffusersRuns {
           "lower_order_final",
           "euler_at_final",
           "final_sigmas_type",
-          "lambda_min_clipped"
+          "lambda_min_clipped",
+          "algorithm_type",
+          "use_karras_sigmas",
+          "use_lu_lambdas",
+          "order",
+          "disable_corrector"
         }) {
       JsonObject from = c.has(key) ? c : config;
-      if (from.has(key)) {
-        b.append(' ').append(key).append('=').append(from.get(key).getAsString());
+      if (from.has(key) && !from.get(key).isJsonNull()) {
+        JsonElement v = from.get(key);
+        b.append(' ')
+            .append(key)
+            .append('=')
+            .append(v.isJsonArray() ? v.toString() : v.getAsString());
       }
     }
     if (c.get("learned_variance").getAsBoolean()) {
@@ -81,6 +92,24 @@ final class DiffusersRuns {
               t, config.get("beta_start").getAsDouble(), config.get("beta_end").getAsDouble());
       default -> throw new IllegalArgumentException("beta_schedule " + beta);
     };
+  }
+
+  /**
+   * The schedule for a diffusers config, with upstream's own betas for the linear schedule where
+   * the reference file holds them ({@code linear_betas}), so that a replay compares the scheduler
+   * alone.
+   */
+  static NoiseSchedule schedule(JsonObject ref, JsonObject config) {
+    if (ref.has("linear_betas") && config.get("beta_schedule").getAsString().equals("linear")) {
+      JsonArray data = ref.getAsJsonArray("linear_betas");
+      float[] betas = new float[data.size()];
+      for (int i = 0; i < betas.length; i++) {
+        betas[i] = data.get(i).getAsFloat();
+      }
+      assertThat(betas.length).isEqualTo(config.get("num_train_timesteps").getAsInt());
+      return NoiseSchedule.linearOf(betas);
+    }
+    return schedule(config);
   }
 
   static Thresholding thresholding(JsonObject config) {
@@ -117,8 +146,9 @@ final class DiffusersRuns {
     Tensor z = tensor(inputs, "Z");
     Tensor v = tensor(inputs, "V");
     int n = c.get("num_inference_steps").getAsInt();
+    // upstream's timesteps, rounded where they are fractional (Euler's and LMS's linspace, Karras)
     List<Integer> upstream = new ArrayList<>();
-    c.getAsJsonArray("timesteps").forEach(t -> upstream.add(t.getAsInt()));
+    c.getAsJsonArray("timesteps").forEach(t -> upstream.add((int) Math.rint(t.getAsDouble())));
     int offset = scheduler.cleanTimestep() + 1;
     // numpy's arange gave upstream one entry too many, a last timestep of -1 (which it reads as
     // its noisiest): the library drops it, and the steps before the last kept one are upstream's
@@ -133,9 +163,20 @@ final class DiffusersRuns {
         .containsExactly(upstream.stream().mapToInt(t -> t + offset).toArray());
     // DPM-Solver++'s last kept step goes to upstream's sigma of timestep -1: compare those before
     int steps = overshoot ? timesteps.length - 1 : timesteps.length;
+    // a third-order multistep solver also lowers its order one step before the last (diffusers'
+    // lower_order_second, counted from the end of its longer list): compare the steps before that
+    JsonObject cfg = c.getAsJsonObject("config");
+    if (overshoot && cfg.has("solver_order") && cfg.get("solver_order").getAsInt() == 3) {
+      steps--;
+    }
 
     int start = c.get("start").getAsInt();
-    Tensor x = tensor(inputs, "x_T");
+    if (c.has("init_noise_sigma")) {
+      assertThat(run.initNoiseSigma())
+          .as("init_noise_sigma")
+          .isCloseTo(c.get("init_noise_sigma").getAsDouble(), within(1e-5));
+    }
+    Tensor x = tensor(inputs, "x_T").mul((float) run.initNoiseSigma());
     double[] worst = {0, 0};
     if (start > 0) {
       x = scheduler.addNoise(tensor(inputs, "X0"), z, timesteps[start]);
@@ -146,13 +187,14 @@ final class DiffusersRuns {
     c.getAsJsonArray("steps").forEach(recorded::add);
     int r = 0;
     for (int k = start; k < steps; k++) {
-      Tensor eps = x.axpby(0.6f, roll(e, k), 0.4f);
+      Tensor eps = run.scaleModelInput(x, timesteps[k]).axpby(0.6f, roll(e, k), 0.4f);
       Tensor modelOutput = learned ? Tensor.concatChannels(eps, v) : eps;
       int step = k;
       SchedulerOutput out = run.step(modelOutput, timesteps[k], x, shape -> roll(z, step));
       if (r < recorded.size() && recorded.get(r).getAsJsonObject().get("index").getAsInt() == k) {
         JsonObject s = recorded.get(r++).getAsJsonObject();
-        assertThat(s.get("timestep").getAsInt() + offset).isEqualTo(timesteps[k]);
+        assertThat((int) Math.rint(s.get("timestep").getAsDouble()) + offset)
+            .isEqualTo(timesteps[k]);
         compare(out.prevSample(), tensor(s, "prev_sample"), worst);
         compare(out.predOriginalSample(), tensor(s, "pred_original_sample"), worst);
       }

@@ -223,8 +223,8 @@ class SchedulerContractTest {
         .hasMessage("eta must be >= 0 and finite, but is: -0.5");
     assertThatThrownBy(() -> DDIMScheduler.builder(MNIST).build().setTimesteps(301))
         .hasMessage("numInferenceSteps must be in [1, 300], but is: 301");
-    assertThatThrownBy(() -> DPMSolverMultistepScheduler.builder(MNIST).solverOrder(3))
-        .hasMessage("solverOrder must be 1 or 2, but is: 3");
+    assertThatThrownBy(() -> DPMSolverMultistepScheduler.builder(MNIST).solverOrder(4))
+        .hasMessage("solverOrder must be in [1, 3], but is: 4");
     assertThatThrownBy(() -> DPMSolverMultistepScheduler.builder(null))
         .hasMessage("schedule must not be null");
     assertThatThrownBy(() -> TimestepSpacing.fromDiffusers("karras"))
