@@ -118,6 +118,12 @@ final class Generate implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--steps and --timesteps both choose the timesteps; give one of them");
     }
+    if (negativePrompt != null && guidance != null && guidance <= 1.0) {
+      throw new IllegalArgumentException(
+          "--negative-prompt is the unconditional pass of guidance, which --guidance "
+              + guidance
+              + " turns off (it runs above 1)");
+    }
     if (upscaleSteps != null && !upscale) {
       throw new IllegalArgumentException("--upscale-steps is for --upscale, which is not given");
     }

@@ -55,7 +55,13 @@ class IgnoredOptionsTest {
           "mnist-gif --models",
           "mnist-samplers --models",
           "mnist-anagram --guidance",
-          "mnist-anagram --weights");
+          "mnist-anagram --weights",
+          "generate --models",
+          "generate --prompt",
+          "generate --guidance",
+          "generate --timesteps",
+          "generate --samples",
+          "generate --upscale");
 
   private final Map<String, List<String[]>> refusals = new LinkedHashMap<>();
 
@@ -75,6 +81,28 @@ class IgnoredOptionsTest {
     String ifDir = dir.resolve("if").toString();
     String any = dir.resolve("any").toString();
     refused("showcase", "--image", "--image is the test image of the IF", "--image", any);
+    refused(
+        "generate",
+        "--negative-prompt",
+        "--negative-prompt is the unconditional pass of guidance",
+        "--models",
+        any,
+        "--prompt",
+        "x",
+        "--guidance",
+        "1",
+        "--negative-prompt",
+        "y");
+    refused(
+        "generate",
+        "--upscale-steps",
+        "--upscale-steps is for --upscale",
+        "--models",
+        any,
+        "--prompt",
+        "x",
+        "--upscale-steps",
+        "2");
     refused(
         "mnist-sample",
         "--per-digit",
