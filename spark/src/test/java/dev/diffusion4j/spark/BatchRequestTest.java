@@ -95,7 +95,7 @@ class BatchRequestTest {
         row("id", "a", "label", "7", "seed", "1", "count", "0"), "count must be in [1, 10000]");
     assertRefused(
         row("id", "a", "label", "7", "seed", "1", "sampler", "euler"),
-        "sampler must be one of [ddpm, ddim, dpm++], but is: 'euler'");
+        "sampler must be one of " + dev.diffusion4j.Sampler.cliNames() + ", but is: 'euler'");
     assertRefused(
         row("id", "a", "label", "7", "seed", "1", "guidance", "lots"), "guidance must be a number");
     assertRefused(

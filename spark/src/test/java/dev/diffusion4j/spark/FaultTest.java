@@ -168,7 +168,8 @@ class FaultTest {
     assertThat(errors.get("digit-12")).contains("digit must be in [0, 9], but is: 12");
     assertThat(errors.get("prompt")).contains("must be a digit label").contains("a photo of a dog");
     assertThat(errors.get("euler"))
-        .contains("sampler must be one of [ddpm, ddim, dpm++], but is: 'euler'");
+        .contains(
+            "sampler must be one of " + dev.diffusion4j.Sampler.cliNames() + ", but is: 'euler'");
     assertThat(errors.get("no-seed")).contains("seed is required");
     assertThat(duplicateMessages).singleElement().asString().contains("more than one request");
     assertThat(errors.get("../escape")).contains("id must be");
