@@ -46,10 +46,19 @@ final class DenoisingLoop {
     }
     Thread runner = Thread.currentThread();
     // at the deadline, and every 50 ms after it until the run has ended, the model passes of this
-    // thread are cancelled: a pass that starts just after one cancel is caught by the next
+    // thread are cancelled: a pass that starts just after one cancel is caught by the next. The
+    // flag, read and written under its lock, keeps a late tick off this thread's next run
+    boolean[] over = {false};
+    Runnable tick =
+        () -> {
+          synchronized (over) {
+            if (!over[0]) {
+              denoiser.cancel(runner);
+            }
+          }
+        };
     ScheduledFuture<?> timer =
-        TIMER.scheduleAtFixedRate(
-            () -> denoiser.cancel(runner), nanos, 50_000_000L, TimeUnit.NANOSECONDS);
+        TIMER.scheduleAtFixedRate(tick, nanos, 50_000_000L, TimeUnit.NANOSECONDS);
     try {
       return run(denoiser, encoder, r, deadline);
     } catch (DiffusionException e) {
@@ -63,6 +72,9 @@ final class DenoisingLoop {
       }
       throw e;
     } finally {
+      synchronized (over) {
+        over[0] = true;
+      }
       timer.cancel(false);
     }
   }
