@@ -395,6 +395,54 @@ class PipelineApiTest {
   }
 
   @Test
+  void aTimeoutStopsOnlyItsOwnRunsPass() throws Exception {
+    try (Diffusion d = Diffusion.mnist(endlessLoop(), CPU)) {
+      CompletableFuture<Generation> other =
+          CompletableFuture.supplyAsync(() -> d.pipeline().steps(1).seed(2).generate());
+      CompletableFuture<Generation> timed =
+          CompletableFuture.supplyAsync(
+              () -> d.pipeline().steps(1).seed(1).timeout(Duration.ofSeconds(1)).generate());
+      assertThatThrownBy(() -> timed.get(60, TimeUnit.SECONDS))
+          .cause()
+          .hasMessageStartingWith("the run exceeded its timeout of 1 s");
+      Thread.sleep(300);
+      // the run without a timeout goes on until the caller cancels every pass
+      assertThat(other).isNotDone();
+      d.cancel();
+      assertThatThrownBy(() -> other.get(60, TimeUnit.SECONDS))
+          .cause()
+          .isInstanceOf(DiffusionException.class)
+          .hasMessage("running loop.onnx was cancelled");
+    }
+  }
+
+  @Test
+  void aTimeoutPassedBetweenStepsStopsBeforeTheNextStep() {
+    // the callback sleeps past the deadline after step 1, so the check before step 2 stops the run
+    assertThatThrownBy(
+            () ->
+                diffusion
+                    .pipeline()
+                    .label(5)
+                    .steps(3)
+                    .seed(1)
+                    .timeout(Duration.ofMillis(200))
+                    .progress(
+                        p -> {
+                          try {
+                            Thread.sleep(300);
+                          } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                          }
+                        })
+                    .generate())
+        .isInstanceOf(DiffusionException.class)
+        .hasMessage(
+            "the run exceeded its timeout of 200 ms (timeout(..)) and was stopped before step 2 of"
+                + " 3");
+  }
+
+  @Test
   void aTimeoutMustBePositive() {
     assertThatThrownBy(() -> diffusion.pipeline().timeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
