@@ -130,6 +130,32 @@ class PipelineApiTest {
   }
 
   @Test
+  void seedsKeepAnUpscaledSampleAloneOnIfStandIns() {
+    try (Diffusion d = Diffusion.deepFloyd(TestData.path("models/tiny-if"), CPU)) {
+      Tensor low = NoiseSource.seeded(4).next(2, 3, 64, 64).clamp(-1f, 1f);
+      Generation two =
+          d.upscaler()
+              .prompt("a high quality photo")
+              .lowResolution(low)
+              .steps(2)
+              .seeds(5, 6)
+              .generate();
+      Generation alone =
+          d.upscaler()
+              .prompt("a high quality photo")
+              .lowResolution(low.slice(1, 2))
+              .steps(2)
+              .seeds(6)
+              .generate();
+      TestData.assertClose(sample(two, 1), alone.images(), 1e-5);
+      Generation base = d.pipeline().prompt("a high quality photo").steps(2).seeds(7, 8).generate();
+      Generation baseAlone =
+          d.pipeline().prompt("a high quality photo").steps(2).seed(8).generate();
+      TestData.assertClose(sample(base, 1), baseAlone.images(), 1e-5);
+    }
+  }
+
+  @Test
   void seedsMustMatchTheSampleCount() {
     assertThatThrownBy(() -> diffusion.pipeline().label(1).seeds(1, 2).samples(3).build())
         .isInstanceOf(IllegalArgumentException.class)
