@@ -356,7 +356,8 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
    * stops with a {@link DiffusionException} that names the timeout, before the next step or, for a
    * model pass in progress, at the pass's next operator (the pass of this run's thread is
    * cancelled, {@link Denoiser#cancel(Thread)}; runs on other threads go on). Time spent encoding
-   * the prompts counts, but an encoder pass is not interrupted. Default: none.
+   * the prompts counts, but an encoder pass is not interrupted. A limit of more than 36,525 days
+   * (about 100 years, {@code ChronoUnit.FOREVER} included) is no limit. Default: none.
    *
    * @param limit the longest the run may take, positive, or {@code null} for no limit
    * @return this builder

@@ -36,7 +36,7 @@ final class DenoisingLoop {
    */
   static Generation run(Denoiser denoiser, ConditionEncoder encoder, Request r) {
     java.time.Duration timeout = r.timeout();
-    if (timeout == null) {
+    if (timeout == null || timeout.compareTo(UNBOUNDED) > 0) {
       return run(denoiser, encoder, r, 0);
     }
     long nanos = timeout.toNanos();
@@ -78,6 +78,9 @@ final class DenoisingLoop {
       timer.cancel(false);
     }
   }
+
+  /** Limits longer than this (about 100 years) are no limit: their nanoseconds would overflow. */
+  private static final java.time.Duration UNBOUNDED = java.time.Duration.ofDays(36_525);
 
   /** The daemon thread that cancels the model passes of runs past their timeout. */
   private static final ScheduledExecutorService TIMER =

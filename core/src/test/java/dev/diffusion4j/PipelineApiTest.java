@@ -482,5 +482,14 @@ class PipelineApiTest {
         diffusion.pipeline().label(2).steps(3).seed(8).timeout(Duration.ofMinutes(5)).generate();
     Generation plain = diffusion.pipeline().label(2).steps(3).seed(8).generate();
     assertThat(timed.images()).isEqualTo(plain.images());
+    Generation forever =
+        diffusion
+            .pipeline()
+            .label(2)
+            .steps(3)
+            .seed(8)
+            .timeout(java.time.temporal.ChronoUnit.FOREVER.getDuration())
+            .generate();
+    assertThat(forever.images()).isEqualTo(plain.images());
   }
 }
