@@ -18,7 +18,8 @@ import java.util.List;
  *   <caption>Techniques and the settings that make them</caption>
  *   <tr><th>technique</th><th>settings</th></tr>
  *   <tr><td>sampling</td><td>{@code label(..)} or {@code prompt(..)}, {@code guidance(..)}</td></tr>
- *   <tr><td>SDEdit, translation</td><td>{@code image(img, startIndex)} (+ another condition)</td></tr>
+ *   <tr><td>SDEdit, translation</td><td>{@code image(img, startIndex)}, or {@code image(img)}
+ *   with {@code strength(s)} (+ another condition)</td></tr>
  *   <tr><td>inpainting</td><td>{@code image(img, 0)}, {@code mask(..)}</td></tr>
  *   <tr><td>visual anagram</td><td>{@code anagram(otherCondition, view)} (repeatable)</td></tr>
  *   <tr><td>hybrid image</td><td>{@code hybrid(highCondition)}</td></tr>
