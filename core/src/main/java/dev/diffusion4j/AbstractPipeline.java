@@ -3,6 +3,7 @@ package dev.diffusion4j;
 import dev.diffusion4j.guidance.Guidance;
 import dev.diffusion4j.image.GaussianBlur;
 import dev.diffusion4j.model.Denoiser;
+import dev.diffusion4j.noise.NoiseSource;
 import dev.diffusion4j.schedule.DDPMScheduler;
 import dev.diffusion4j.schedule.NoiseSchedule;
 import dev.diffusion4j.schedule.Scheduler;
@@ -56,6 +57,8 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
   boolean timestepsExplicit;
   int steps;
   Condition negative;
+  long[] seeds;
+  java.time.Duration timeout;
 
   AbstractPipeline(Diffusion diffusion, Denoiser denoiser, int stage) {
     this.diffusion = diffusion;
@@ -90,6 +93,8 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     sampler = r.sampler();
     timestepsExplicit = r.timestepsExplicit();
     steps = r.steps();
+    seeds = r.seedsArray();
+    timeout = r.timeout();
     copyStage(r);
     negative = r.negative();
     return self();
@@ -311,6 +316,106 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
   public B seed(long seed) {
     this.seed = seed;
     this.explicitNoise = null;
+    this.seeds = null;
+    return self();
+  }
+
+  /**
+   * Seeds each sample on its own, as diffusers' list of generators does: sample {@code i} draws all
+   * its noise (the starting noise, every step's noise, a mask's noise) from {@code seeds[i]} alone
+   * ({@link NoiseSource#perSample(long...)}), so it comes out the same whatever the other samples
+   * of the run are. The rule: sample {@code i} of a run with {@code seeds(s_0, .., s_n-1)} equals
+   * the one sample of the same request with {@code seeds(s_i)}, and equals {@code seed(s_i)} with
+   * {@code samples(1)} (up to the model's batch arithmetic, about 1e-6). The number of samples
+   * becomes {@code seeds.length}; a later {@code samples(..)} or per-sample conditions must agree
+   * with it. A generator per image, such as the Spark module's {@code ImageSeeds.of(seed, i)}, can
+   * therefore batch its images. Replaces {@link #seed(long)} and {@link #noise(List)}.
+   *
+   * <pre>{@code
+   * Generation three = diffusion.pipeline().label(3).seeds(11, 12, 13).generate();
+   * Generation alone = diffusion.pipeline().label(3).seeds(12).generate(); // == three's sample 1
+   * }</pre>
+   *
+   * @param seeds one seed per sample, at least one
+   * @return this builder
+   * @throws IllegalArgumentException if {@code seeds} is null, empty or longer than {@link
+   *     Pipeline#MAX_SAMPLES}
+   */
+  public B seeds(long... seeds) {
+    if (seeds == null || seeds.length == 0) {
+      throw new IllegalArgumentException("seeds must hold at least one seed, but is empty");
+    }
+    checkMaxSamples(seeds.length);
+    this.seeds = seeds.clone();
+    this.explicitNoise = null;
+    this.samples = seeds.length;
+    return self();
+  }
+
+  /**
+   * Repeats each of the current per-sample conditions (or the one condition) {@code count} times,
+   * in order, as diffusers' {@code num_images_per_prompt} does: {@code labels(1, 2)
+   * .samplesPerCondition(4)} makes 8 samples, labels 1, 1, 1, 1, 2, 2, 2, 2. Call it after {@code
+   * labels(..)}, {@code prompts(..)} or {@code conditions(..)}; a later call of one of them
+   * replaces the list again. ({@link #samples(int)} sets the total instead, and with per-sample
+   * conditions must equal their number.)
+   *
+   * @param count how many samples each condition gets, {@code >= 1}
+   * @return this builder
+   * @throws IllegalArgumentException for a count below 1, or a total above {@link
+   *     Pipeline#MAX_SAMPLES}
+   * @throws IllegalStateException if no condition is set yet
+   */
+  public B samplesPerCondition(int count) {
+    if (count < 1) {
+      throw new IllegalArgumentException("samplesPerCondition must be >= 1, but is: " + count);
+    }
+    if (conditions.isEmpty()) {
+      throw new IllegalStateException(
+          "samplesPerCondition needs the conditions first: call labels(..), prompts(..) or"
+              + " conditions(..) before it");
+    }
+    long total = (long) count * conditions.size();
+    if (total > Pipeline.MAX_SAMPLES) {
+      throw new IllegalArgumentException(
+          "samplesPerCondition("
+              + count
+              + ") with "
+              + conditions.size()
+              + " conditions makes "
+              + total
+              + " samples, but at most "
+              + Pipeline.MAX_SAMPLES
+              + " (Pipeline.MAX_SAMPLES) are allowed");
+    }
+    List<Condition> list = new ArrayList<>();
+    for (Condition c : conditions) {
+      for (int i = 0; i < count; i++) {
+        list.add(c);
+      }
+    }
+    this.conditions = List.copyOf(list);
+    this.samples = list.size();
+    return self();
+  }
+
+  /**
+   * Bounds the run's time: when {@code limit} has passed since {@link #generate()} began, the run
+   * stops with a {@link DiffusionException} that names the timeout, before the next step or, for a
+   * model pass in progress, at the pass's next operator (the pass of this run's thread is
+   * cancelled, {@link Denoiser#cancel(Thread)}; runs on other threads go on). Time spent encoding
+   * the prompts counts, but an encoder pass is not interrupted. A limit of more than 36,525 days
+   * (about 100 years, {@code ChronoUnit.FOREVER} included) is no limit. Default: none.
+   *
+   * @param limit the longest the run may take, positive, or {@code null} for no limit
+   * @return this builder
+   * @throws IllegalArgumentException for a zero or negative limit
+   */
+  public B timeout(java.time.Duration limit) {
+    if (limit != null && (limit.isZero() || limit.isNegative())) {
+      throw new IllegalArgumentException("timeout must be positive, but is: " + limit);
+    }
+    this.timeout = limit;
     return self();
   }
 
@@ -326,6 +431,7 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
       throw new IllegalArgumentException("noise must hold at least one tensor, but is empty");
     }
     this.explicitNoise = List.copyOf(tensors);
+    this.seeds = null;
     return self();
   }
 
@@ -552,7 +658,12 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
           "samples must equal the number of per-sample conditions ("
               + conditions.size()
               + "), but is: "
-              + n);
+              + n
+              + "; for several samples of each condition use samplesPerCondition(count)");
+    }
+    if (seeds != null && seeds.length != n) {
+      throw new IllegalArgumentException(
+          "seeds must hold one seed per sample (" + n + "), but holds: " + seeds.length);
     }
     timesteps.checkAgainst(denoiser.scheduler().schedule());
     technique.checked();
@@ -564,7 +675,11 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     }
     checkStage(n);
     Request r = new Request(this, n);
-    checkTimesteps(r);
+    Scheduler.Run run = checkTimesteps(r);
+    if (resolveStart(run)) {
+      r = new Request(this, n);
+    }
+    checkStartIndex(r, run);
     return r;
   }
 
@@ -572,7 +687,7 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
    * Checks that the sampler's scheduler takes the request's timesteps (an explicit list, or the
    * step count) and that the start index falls within them, before any model runs.
    */
-  private void checkTimesteps(Request r) {
+  private Scheduler.Run checkTimesteps(Request r) {
     Scheduler.Run run;
     try {
       run = DenoisingLoop.timesteps(sampler.scheduler(DenoisingLoop.scheduler(denoiser, r)), r);
@@ -588,6 +703,21 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
       }
       throw e;
     }
+    return run;
+  }
+
+  /**
+   * Decides what depends on the run's timesteps (the start index of a strength) once they are
+   * known.
+   *
+   * @param run the run's timesteps
+   * @return whether the request must be made again
+   */
+  boolean resolveStart(Scheduler.Run run) {
+    return false;
+  }
+
+  private void checkStartIndex(Request r, Scheduler.Run run) {
     int count = run.numInferenceSteps();
     int startIndex = r.startIndex();
     if (startIndex > count - 1) {

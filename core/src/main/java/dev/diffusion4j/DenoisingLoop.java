@@ -6,12 +6,17 @@ import dev.diffusion4j.model.Prediction;
 import dev.diffusion4j.noise.NoiseSource;
 import dev.diffusion4j.schedule.DDPMScheduler;
 import dev.diffusion4j.schedule.Scheduler;
+import dev.diffusion4j.schedule.SchedulerOutput;
 import dev.diffusion4j.tensor.Tensor;
 import dev.diffusion4j.view.View;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The one denoising loop behind every technique, as diffusers' {@code IFPipeline.__call__} writes
@@ -30,6 +35,88 @@ final class DenoisingLoop {
    * the technique or the stage.
    */
   static Generation run(Denoiser denoiser, ConditionEncoder encoder, Request r) {
+    java.time.Duration timeout = r.timeout();
+    if (timeout == null || timeout.compareTo(UNBOUNDED) > 0) {
+      return run(denoiser, encoder, r, 0);
+    }
+    long nanos = timeout.toNanos();
+    long deadline = System.nanoTime() + nanos;
+    if (deadline == 0) {
+      deadline = 1; // 0 means no deadline
+    }
+    Thread runner = Thread.currentThread();
+    // at the deadline, and every 50 ms after it until the run has ended, the model passes of this
+    // thread are cancelled: a pass that starts just after one cancel is caught by the next. The
+    // flag, read and written under its lock, keeps a late tick off this thread's next run
+    boolean[] over = {false};
+    Runnable tick =
+        () -> {
+          synchronized (over) {
+            if (!over[0]) {
+              denoiser.cancel(runner);
+            }
+          }
+        };
+    ScheduledFuture<?> timer =
+        TIMER.scheduleAtFixedRate(tick, nanos, 50_000_000L, TimeUnit.NANOSECONDS);
+    try {
+      return run(denoiser, encoder, r, deadline);
+    } catch (DiffusionException e) {
+      if (System.nanoTime() - deadline >= 0 && !(e instanceof TimedOut)) {
+        throw new TimedOut(
+            "the run exceeded its timeout of "
+                + describe(timeout)
+                + " (timeout(..)) and was"
+                + " stopped during a model pass",
+            e);
+      }
+      throw e;
+    } finally {
+      synchronized (over) {
+        over[0] = true;
+      }
+      timer.cancel(false);
+    }
+  }
+
+  /** Limits longer than this (about 100 years) are no limit: their nanoseconds would overflow. */
+  private static final java.time.Duration UNBOUNDED = java.time.Duration.ofDays(36_525);
+
+  /** The daemon thread that cancels the model passes of runs past their timeout. */
+  private static final ScheduledExecutorService TIMER =
+      Executors.newSingleThreadScheduledExecutor(
+          task -> {
+            Thread t = new Thread(task, "diffusion4j-timeout");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /** A run stopped by its timeout. */
+  private static final class TimedOut extends DiffusionException {
+    private static final long serialVersionUID = 1L;
+
+    TimedOut(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private static DiffusionException timedOut(Request r, int done, int total) {
+    return new TimedOut(
+        "the run exceeded its timeout of "
+            + describe(r.timeout())
+            + " (timeout(..)) and was stopped before step "
+            + (done + 1)
+            + " of "
+            + total,
+        null);
+  }
+
+  private static String describe(java.time.Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+  }
+
+  private static Generation run(
+      Denoiser denoiser, ConditionEncoder encoder, Request r, long deadline) {
     // 1. check inputs: the request was checked when it was built; its sampler's scheduler, built
     //    from the model's DDPM scheduler as the variant and the request's thresholding leave it
     DDPMScheduler config = scheduler(denoiser, r);
@@ -92,6 +179,9 @@ final class DenoisingLoop {
     int total = ts.length - start;
     for (int i = start; i < ts.length; i++) {
       int done = i - start;
+      if (deadline != 0 && System.nanoTime() - deadline >= 0) {
+        throw timedOut(r, done, total);
+      }
       if (Thread.currentThread().isInterrupted()) {
         throw new CancellationException(
             "the run was cancelled before step " + (done + 1) + " of " + total);
@@ -105,7 +195,8 @@ final class DenoisingLoop {
       Tensor modelOutput =
           p.variance() == null ? p.noise() : Tensor.concatChannels(p.noise(), p.variance());
       Tensor before = x;
-      x = run.step(modelOutput, t, x, noise).prevSample();
+      SchedulerOutput out = run.step(modelOutput, t, x, noise);
+      x = out.prevSample();
       if (keepOriginal) {
         x = r.mask().composite(x, before);
       } else if (r.mask() != null) {
@@ -118,7 +209,7 @@ final class DenoisingLoop {
         capturedAt.add(prev);
       }
       if (r.progress() != null) {
-        r.progress().accept(new Progress(done + 1, total, prev));
+        r.progress().accept(new Progress(done + 1, total, prev, x, out.predOriginalSample()));
       }
     }
 

@@ -18,7 +18,8 @@ import java.util.List;
  *   <caption>Techniques and the settings that make them</caption>
  *   <tr><th>technique</th><th>settings</th></tr>
  *   <tr><td>sampling</td><td>{@code label(..)} or {@code prompt(..)}, {@code guidance(..)}</td></tr>
- *   <tr><td>SDEdit, translation</td><td>{@code image(img, startIndex)} (+ another condition)</td></tr>
+ *   <tr><td>SDEdit, translation</td><td>{@code image(img, startIndex)}, or {@code image(img)}
+ *   with {@code strength(s)} (+ another condition)</td></tr>
  *   <tr><td>inpainting</td><td>{@code image(img, 0)}, {@code mask(..)}</td></tr>
  *   <tr><td>visual anagram</td><td>{@code anagram(otherCondition, view)} (repeatable)</td></tr>
  *   <tr><td>hybrid image</td><td>{@code hybrid(highCondition)}</td></tr>
@@ -84,6 +85,8 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
   private int startIndex;
   private Mask mask;
   private Inpainting inpainting = Inpainting.REPAINT;
+  private double strength = Double.NaN;
+  private int strengthIndex;
 
   Pipeline(Diffusion diffusion, Denoiser denoiser) {
     super(diffusion, denoiser, 1);
@@ -110,11 +113,49 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
     startIndex = r.startIndex();
     mask = r.mask();
     inpainting = r.inpainting();
+    strength = r.startImage() == null ? Double.NaN : r.startImage().strength().orElse(Double.NaN);
   }
 
   @Override
   StartImage startImage() {
-    return image == null ? null : new StartImage(image, startIndex, mask, inpainting);
+    if (image == null) {
+      return null;
+    }
+    return Double.isNaN(strength)
+        ? new StartImage(image, startIndex, mask, inpainting)
+        : new StartImage(image, strengthIndex, mask, inpainting, strength);
+  }
+
+  @Override
+  boolean resolveStart(dev.diffusion4j.schedule.Scheduler.Run run) {
+    if (Double.isNaN(strength)) {
+      return false;
+    }
+    int n = run.timesteps().length;
+    int index = startIndexForStrength(n, strength);
+    if (index >= n) {
+      throw new IllegalArgumentException(
+          "strength "
+              + strength
+              + " leaves none of the "
+              + n
+              + " steps to run (init_timestep = int(n * strength) = 0); use a larger strength");
+    }
+    this.strengthIndex = index;
+    return true;
+  }
+
+  /**
+   * The start index of a strength, as diffusers' img2img pipelines compute it: {@code init_timestep
+   * = min(int(n * strength), n)}, {@code t_start = max(n - init_timestep, 0)}.
+   *
+   * @param n the number of timesteps of the run
+   * @param strength in [0, 1]
+   * @return {@code t_start}, the index of the first timestep run
+   */
+  static int startIndexForStrength(int n, double strength) {
+    int init = Math.min((int) (n * strength), n);
+    return Math.max(n - init, 0);
   }
 
   @Override
@@ -184,6 +225,97 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
             .valueRange()
             .requireWithin(dev.diffusion4j.tensor.Finite.requireFinite(image, "image"), "image");
     this.startIndex = startIndex;
+    this.strength = Double.NaN;
+    return this;
+  }
+
+  /**
+   * Starts from an image whose start is set by {@link #strength(double)} (or, without one, from
+   * pure noise at index 0, as inpainting does). Otherwise as {@link #image(Tensor, int)}.
+   *
+   * @param image {@code [1, C, H, W]} in the model's value range and size. Not modified.
+   * @return this builder
+   * @throws IllegalArgumentException as {@link #image(Tensor, int)}
+   */
+  public Pipeline image(Tensor image) {
+    double kept = strength;
+    image(image, 0);
+    this.strength = kept;
+    return this;
+  }
+
+  /**
+   * Starts from an image as a user has it ({@link #image(Tensor)}): converted by {@link
+   * dev.diffusion4j.image.Images#forModel} to the model's channels, size (resized bilinearly) and
+   * value range. For an MNIST model (one channel) an image whose border is mostly light (dark
+   * strokes on white, the wrong way round for a model trained on white digits on black) is refused
+   * with a message that says to {@link #image(BufferedImage, boolean) invert} it.
+   *
+   * @param image the image, any size, gray or color. Not modified.
+   * @return this builder
+   * @throws IllegalArgumentException for a null image, or an MNIST image the wrong way round
+   */
+  public Pipeline image(java.awt.image.BufferedImage image) {
+    return image(image, false);
+  }
+
+  /**
+   * Starts from an image as a user has it, optionally inverted first ({@code 255 - pixel}, for dark
+   * strokes on white on an MNIST model). See {@link #image(BufferedImage)}.
+   *
+   * @param image the image, any size. Not modified.
+   * @param invert whether to invert its pixels before use
+   * @return this builder
+   * @throws IllegalArgumentException for a null image, or an MNIST image the wrong way round
+   */
+  public Pipeline image(java.awt.image.BufferedImage image, boolean invert) {
+    int[] s = denoiser.sampleShape();
+    Tensor t =
+        dev.diffusion4j.image.Images.forModel(
+            image, s[0], s[1], s[2], denoiser.valueRange(), invert);
+    if (s[0] == 1) {
+      dev.diffusion4j.image.Images.requireDarkBackground(t, denoiser.valueRange(), "image");
+    }
+    return image(t);
+  }
+
+  /**
+   * Starts from an image file (PNG, JPEG, ... read by {@link dev.diffusion4j.image.Images#read}),
+   * converted as {@link #image(BufferedImage, boolean)} says.
+   *
+   * @param file the image file
+   * @param invert whether to invert its pixels before use
+   * @return this builder
+   * @throws IllegalArgumentException for a file that cannot be read as an image, or an MNIST image
+   *     the wrong way round
+   */
+  public Pipeline image(java.nio.file.Path file, boolean invert) {
+    return image(dev.diffusion4j.image.Images.read(file), invert);
+  }
+
+  /**
+   * Sets how much of the start image is kept, as diffusers' img2img pipelines define {@code
+   * strength}: of the run's {@code n} timesteps, {@code init_timestep = min(int(n * strength), n)}
+   * are run, starting at {@code timesteps[n - init_timestep]} (strength 1 starts from pure noise at
+   * the first timestep; small strengths keep more of the image). Replaces the start index of {@link
+   * #image(Tensor, int)} (a later call of that method replaces the strength in turn); needs a start
+   * image ({@link #image(Tensor)}, {@link #image(BufferedImage)}, ...). A strength that leaves no
+   * step ({@code int(n * strength) = 0}) is refused when the request is built.
+   *
+   * <pre>{@code
+   * diffusion.pipeline().label(3).image(Path.of("my-three.png"), false).strength(0.6).steps(50)
+   *     .generate(); // runs the last 30 of 50 steps
+   * }</pre>
+   *
+   * @param strength in [0, 1]
+   * @return this builder
+   * @throws IllegalArgumentException for a strength outside [0, 1] or NaN
+   */
+  public Pipeline strength(double strength) {
+    if (!(strength >= 0 && strength <= 1)) {
+      throw new IllegalArgumentException("strength must be in [0, 1], but is: " + strength);
+    }
+    this.strength = strength;
     return this;
   }
 
@@ -231,6 +363,10 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
 
   @Override
   void checkStage(int n) {
+    if (!Double.isNaN(strength) && image == null) {
+      throw new IllegalArgumentException(
+          "strength needs a start image: call image(..) as well, but got strength=" + strength);
+    }
     if (mask != null && image == null) {
       throw new IllegalArgumentException(
           "mask needs the original image: call image(original, startIndex) as well");

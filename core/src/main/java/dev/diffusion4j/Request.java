@@ -50,6 +50,8 @@ public final class Request {
   private final boolean timestepsExplicit;
   private final int steps;
   private final Condition negative;
+  private final long[] seeds;
+  private final java.time.Duration timeout;
 
   Request(AbstractPipeline<?> b, int samples) {
     this.stage = b.stage;
@@ -70,6 +72,8 @@ public final class Request {
     this.timestepsExplicit = b.timestepsExplicit;
     this.steps = b.steps;
     this.negative = b.negative;
+    this.seeds = b.seeds;
+    this.timeout = b.timeout;
   }
 
   /** The settings of {@code r} for one prediction on {@code samples} given samples. */
@@ -92,6 +96,8 @@ public final class Request {
     this.timestepsExplicit = r.timestepsExplicit;
     this.steps = r.steps;
     this.negative = r.negative;
+    this.seeds = null;
+    this.timeout = r.timeout;
   }
 
   Request forSamples(int n) {
@@ -99,7 +105,9 @@ public final class Request {
   }
 
   NoiseSource noiseSource() {
-    return explicitNoise != null ? NoiseSource.explicit(explicitNoise) : NoiseSource.seeded(seed);
+    return explicitNoise != null
+        ? NoiseSource.explicit(explicitNoise)
+        : seeds != null ? NoiseSource.perSample(seeds) : NoiseSource.seeded(seed);
   }
 
   /**
@@ -186,6 +194,36 @@ public final class Request {
    */
   public long seed() {
     return seed;
+  }
+
+  /**
+   * Returns the per-sample seeds of {@code seeds(..)}: sample {@code i} draws its noise from seed
+   * {@code i} alone.
+   *
+   * @return one seed per sample, or an empty list when the run has one seed (or explicit noise)
+   */
+  public List<Long> seeds() {
+    if (seeds == null) {
+      return List.of();
+    }
+    List<Long> list = new java.util.ArrayList<>(seeds.length);
+    for (long s : seeds) {
+      list.add(s);
+    }
+    return List.copyOf(list);
+  }
+
+  long[] seedsArray() {
+    return seeds;
+  }
+
+  /**
+   * Returns the run's time limit.
+   *
+   * @return the limit, or {@code null} for none
+   */
+  public java.time.Duration timeout() {
+    return timeout;
   }
 
   /**
@@ -380,7 +418,9 @@ public final class Request {
         && sampler == r.sampler
         && timestepsExplicit == r.timestepsExplicit
         && steps == r.steps
-        && Objects.equals(negative, r.negative);
+        && Objects.equals(negative, r.negative)
+        && java.util.Arrays.equals(seeds, r.seeds)
+        && Objects.equals(timeout, r.timeout);
   }
 
   @Override
@@ -412,7 +452,13 @@ public final class Request {
       s.append(", startIndex=").append(startIndex());
     }
     s.append(", samples=").append(samples);
-    s.append(explicitNoise != null ? ", explicit noise" : ", seed=" + seed);
+    s.append(
+        explicitNoise != null
+            ? ", explicit noise"
+            : seeds != null ? ", seeds=" + java.util.Arrays.toString(seeds) : ", seed=" + seed);
+    if (timeout != null) {
+      s.append(", timeout=").append(timeout);
+    }
     if (start != null) {
       s.append(", image");
     }

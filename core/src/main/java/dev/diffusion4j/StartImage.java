@@ -16,12 +16,29 @@ public final class StartImage {
   private final int startIndex;
   private final Mask mask;
   private final Inpainting inpainting;
+  private final double strength;
 
   StartImage(Tensor image, int startIndex, Mask mask, Inpainting inpainting) {
+    this(image, startIndex, mask, inpainting, Double.NaN);
+  }
+
+  StartImage(Tensor image, int startIndex, Mask mask, Inpainting inpainting, double strength) {
     this.image = image;
     this.startIndex = startIndex;
     this.mask = mask;
     this.inpainting = inpainting;
+    this.strength = strength;
+  }
+
+  /**
+   * Returns the strength the start index was derived from ({@link Pipeline#strength(double)}).
+   *
+   * @return the strength in [0, 1], or empty when the start index was given directly
+   */
+  public java.util.OptionalDouble strength() {
+    return Double.isNaN(strength)
+        ? java.util.OptionalDouble.empty()
+        : java.util.OptionalDouble.of(strength);
   }
 
   /**
@@ -67,7 +84,8 @@ public final class StartImage {
         && image == s.image
         && startIndex == s.startIndex
         && mask == s.mask
-        && inpainting == s.inpainting;
+        && inpainting == s.inpainting
+        && Double.compare(strength, s.strength) == 0;
   }
 
   @Override
@@ -79,6 +97,7 @@ public final class StartImage {
   public String toString() {
     return "StartImage[startIndex="
         + startIndex
+        + (Double.isNaN(strength) ? "" : ", strength=" + strength)
         + (mask == null ? "" : ", mask, " + inpainting)
         + "]";
   }

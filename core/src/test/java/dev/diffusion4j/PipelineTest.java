@@ -298,7 +298,10 @@ class PipelineTest {
     assertThat(g.capturedTimesteps()).containsExactly(300, 180, 60, 0);
     assertThat(g.intermediates().get(3)).isEqualTo(g.images());
     assertThat(seen).hasSize(5);
-    assertThat(seen.get(4)).isEqualTo(new Progress(5, 5, 0));
+    Progress last = seen.get(4);
+    assertThat(new Progress(last.step(), last.totalSteps(), last.timestep()))
+        .isEqualTo(new Progress(5, 5, 0));
+    assertThat(last.sample()).isSameAs(g.images());
   }
 
   @Test

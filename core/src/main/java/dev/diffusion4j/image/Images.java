@@ -147,6 +147,141 @@ public final class Images {
   }
 
   /**
+   * Converts an image as a user has it to what a model takes: {@code channels} channels (gray is
+   * the mean of R, G and B; a gray image is repeated to three), {@code height x width} pixels and
+   * the model's value range. A larger image is first averaged over whole blocks of pixels (so thin
+   * strokes survive the reduction), then resized bilinearly ({@link Tensor#resizeBilinear}) to the
+   * exact size; the aspect ratio is not kept. With {@code invert}, every pixel becomes {@code 255 -
+   * pixel} first.
+   *
+   * <pre>{@code
+   * Tensor digit = Images.forModel(Images.read(Path.of("three.png")), 1, 28, 28,
+   *     ValueRange.ZERO_TO_ONE, false); // [1, 1, 28, 28]
+   * }</pre>
+   *
+   * @param img the image, any size. Not modified.
+   * @param channels 1 or 3
+   * @param height the model's image height
+   * @param width the model's image width
+   * @param range the model's value range
+   * @param invert whether to invert the pixels
+   * @return a {@code [1, channels, height, width]} tensor in {@code range}
+   * @throws IllegalArgumentException for a null image or range, a channel count other than 1 or 3,
+   *     or a size below 1
+   */
+  public static Tensor forModel(
+      BufferedImage img, int channels, int height, int width, ValueRange range, boolean invert) {
+    if (img == null) {
+      throw new IllegalArgumentException("image must not be null");
+    }
+    if (range == null) {
+      throw new IllegalArgumentException("range must not be null");
+    }
+    if (height < 1 || width < 1) {
+      throw new IllegalArgumentException(
+          "height and width must be >= 1, but are: " + height + "x" + width);
+    }
+    Tensor t = fromImage(img, channels, ValueRange.ZERO_TO_ONE);
+    if (invert) {
+      t = t.mul(-1f).add(1f);
+    }
+    t = resizeForModel(t, height, width);
+    if (range != ValueRange.ZERO_TO_ONE) {
+      t = t.mul(range.max() - range.min()).add(range.min());
+    }
+    return t;
+  }
+
+  /**
+   * Resizes {@code [N, C, H, W]} to {@code height x width}: a block average by the whole factor the
+   * image is larger by, then bilinear resizing to the exact size. Masks and images resized by it
+   * line up.
+   *
+   * @param x the tensor. Not modified.
+   * @param height the height wanted
+   * @param width the width wanted
+   * @return the resized tensor (x itself when it has the size already)
+   */
+  public static Tensor resizeForModel(Tensor x, int height, int width) {
+    x.requireRank(4, "x");
+    int fy = Math.max(1, x.dim(2) / height);
+    int fx = Math.max(1, x.dim(3) / width);
+    Tensor t = x;
+    if (fy > 1 || fx > 1) {
+      int n = t.dim(0);
+      int c = t.dim(1);
+      int h = t.dim(2) / fy;
+      int w = t.dim(3) / fx;
+      int inH = t.dim(2);
+      int inW = t.dim(3);
+      float[] in = t.data();
+      float[] out = new float[n * c * h * w];
+      for (int p = 0; p < n * c; p++) {
+        for (int y = 0; y < h; y++) {
+          for (int xx = 0; xx < w; xx++) {
+            double sum = 0;
+            for (int dy = 0; dy < fy; dy++) {
+              int row = p * inH * inW + (y * fy + dy) * inW + xx * fx;
+              for (int dx = 0; dx < fx; dx++) {
+                sum += in[row + dx];
+              }
+            }
+            out[(p * h + y) * w + xx] = (float) (sum / (fy * fx));
+          }
+        }
+      }
+      t = Tensor.wrap(out, n, c, h, w);
+    }
+    if (t.dim(2) != height || t.dim(3) != width) {
+      t = t.resizeBilinear(height, width);
+    }
+    return t;
+  }
+
+  /**
+   * Refuses a one-channel image the wrong way round for a model trained on light strokes on a dark
+   * background (MNIST): when the mean of its border pixels (the outermost row and column on each
+   * side) lies in the upper half of the value range, the image is taken to be dark strokes on
+   * white.
+   *
+   * @param x a {@code [1, 1, H, W]} image in {@code range}. Not modified.
+   * @param range its value range
+   * @param name the parameter name for the message
+   * @return {@code x}
+   * @throws IllegalArgumentException for a light background, saying to invert the image
+   */
+  public static Tensor requireDarkBackground(Tensor x, ValueRange range, String name) {
+    x.requireRank(4, name);
+    int h = x.dim(2);
+    int w = x.dim(3);
+    double sum = 0;
+    int count = 0;
+    for (int y = 0; y < h; y++) {
+      for (int xx = 0; xx < w; xx++) {
+        if (y == 0 || xx == 0 || y == h - 1 || xx == w - 1) {
+          sum += x.get(0, 0, y, xx);
+          count++;
+        }
+      }
+    }
+    double border = sum / count;
+    double middle = (range.min() + range.max()) / 2.0;
+    if (border > middle) {
+      throw new IllegalArgumentException(
+          name
+              + " must show light strokes on a dark background, as the MNIST digits do, but its"
+              + " border averages "
+              + String.format(java.util.Locale.ROOT, "%.3f", border)
+              + " of the range ["
+              + range.min()
+              + ", "
+              + range.max()
+              + "] (dark strokes on white?): pass invert = true, e.g. image(img, true)");
+    }
+    return x;
+  }
+
+  /**
    * Converts an image to a tensor.
    *
    * @param img the image. Not modified.

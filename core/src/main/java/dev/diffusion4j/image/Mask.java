@@ -45,6 +45,22 @@ public final class Mask {
   }
 
   /**
+   * Makes a mask from an image as a user has it: its gray value (white = 1, regenerate; black = 0,
+   * keep), resized to {@code height x width} as {@link Images#forModel} resizes a start image, so
+   * the two line up. A soft edge (values between 0 and 1) stays soft.
+   *
+   * @param img the mask image, any size. Not modified.
+   * @param height the model's image height
+   * @param width the model's image width
+   * @return the mask
+   * @throws IllegalArgumentException for a null image or a size below 1
+   */
+  public static Mask fromImage(java.awt.image.BufferedImage img, int height, int width) {
+    Tensor t = Images.forModel(img, 1, height, width, ValueRange.ZERO_TO_ONE, false);
+    return of(t.clamp(0f, 1f));
+  }
+
+  /**
    * A rectangle of ones (rows {@code top..bottom-1}, columns {@code left..right-1}) on zeros.
    *
    * @param height mask height

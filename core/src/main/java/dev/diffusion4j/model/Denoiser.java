@@ -78,6 +78,16 @@ public interface Denoiser extends AutoCloseable {
    */
   default void cancel() {}
 
+  /**
+   * Cancels the model passes in progress on one thread, as {@link #cancel()} does for all (how a
+   * run's timeout stops its own pass). The default cancels the passes of every thread.
+   *
+   * @param thread the thread whose passes to stop
+   */
+  default void cancel(Thread thread) {
+    cancel();
+  }
+
   /** Releases the model's sessions. Idempotent. */
   @Override
   void close();

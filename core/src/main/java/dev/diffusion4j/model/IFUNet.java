@@ -254,6 +254,11 @@ public final class IFUNet implements ImageConditioned {
   }
 
   @Override
+  public void cancel(Thread thread) {
+    model.cancelRunsOf(thread);
+  }
+
+  @Override
   public void close() {
     model.close();
   }

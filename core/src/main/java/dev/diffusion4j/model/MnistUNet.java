@@ -244,6 +244,11 @@ public final class MnistUNet implements Denoiser {
   }
 
   @Override
+  public void cancel(Thread thread) {
+    model.cancelRunsOf(thread);
+  }
+
+  @Override
   public void close() {
     model.close();
   }

@@ -35,8 +35,8 @@ public class OnnxModel implements AutoCloseable {
       new java.util.concurrent.locks.ReentrantReadWriteLock();
   private boolean closed;
 
-  /** The run options of the passes in progress; guarded by itself. */
-  private final java.util.Set<OrtSession.RunOptions> active = new java.util.HashSet<>();
+  /** The run options of the passes in progress, with the thread of each; guarded by itself. */
+  private final Map<OrtSession.RunOptions, Thread> active = new java.util.HashMap<>();
 
   /** Those of them that {@link #cancelRuns()} stopped; guarded by {@link #active}. */
   private final java.util.Set<OrtSession.RunOptions> cancelled = new java.util.HashSet<>();
@@ -348,7 +348,7 @@ public class OnnxModel implements AutoCloseable {
       long started = System.nanoTime();
       try (OrtSession.RunOptions options = new OrtSession.RunOptions()) {
         synchronized (active) {
-          active.add(options);
+          active.put(options, Thread.currentThread());
         }
         try (OrtSession.Result result = session.run(feeds, options)) {
           runNanos.add(System.nanoTime() - started);
@@ -390,9 +390,24 @@ public class OnnxModel implements AutoCloseable {
    * @return how many passes were asked to stop
    */
   public int cancelRuns() {
+    return cancelRunsOf(null);
+  }
+
+  /**
+   * Cancels the passes of this model in progress on one thread, as {@link #cancelRuns()} does for
+   * all: how a run's own timeout stops its pass without touching runs on other threads.
+   *
+   * @param thread the thread whose passes to stop, or {@code null} for every thread
+   * @return how many passes were asked to stop
+   */
+  public int cancelRunsOf(Thread thread) {
     synchronized (active) {
       int n = 0;
-      for (OrtSession.RunOptions o : active) {
+      for (Map.Entry<OrtSession.RunOptions, Thread> entry : active.entrySet()) {
+        if (thread != null && entry.getValue() != thread) {
+          continue;
+        }
+        OrtSession.RunOptions o = entry.getKey();
         try {
           o.setTerminate(true);
           cancelled.add(o);

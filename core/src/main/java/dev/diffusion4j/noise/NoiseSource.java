@@ -31,6 +31,20 @@ public interface NoiseSource {
   }
 
   /**
+   * Returns a source with one generator per sample: a draw of shape {@code [N, ...]} (N = {@code
+   * seeds.length}) takes its row {@code i} from {@code seeded(seeds[i])} alone, drawing a tensor of
+   * shape {@code [...]}. So row {@code i} of every draw equals what {@code perSample(seeds[i])} (or
+   * {@code seeded(seeds[i])} drawing {@code [1, ...]}) gives: a sample is reproducible without the
+   * others, as with diffusers' list of generators.
+   *
+   * @param seeds one seed per sample, at least one
+   * @return the source; a draw whose first axis is not {@code seeds.length} is refused
+   */
+  static NoiseSource perSample(long... seeds) {
+    return new PerSampleNoise(seeds);
+  }
+
+  /**
    * Returns a source that hands out the given tensors in order, checking each shape.
    *
    * @param tensors the noise tensors, in the order the run draws them

@@ -12,6 +12,10 @@ package dev.diffusion4j.spark;
  * than adding the index keeps requests with nearby seeds ({@code 42} and {@code 43}) from sharing
  * images.
  *
+ * <p>Core's per-sample seeds follow the same rule, so images may also be generated in batches:
+ * sample {@code j} of {@code seeds(ImageSeeds.of(s, i), ImageSeeds.of(s, i + 1), ...)} equals image
+ * {@code i + j} generated alone.
+ *
  * <p>Stateless and thread-safe.
  */
 public final class ImageSeeds {
