@@ -103,8 +103,10 @@ def load_png(path):
 
 
 def _samples(folder, pattern, option):
-    """The sorted ``pattern`` files in ``folder``; exits naming ``option`` when there are none."""
-    files = sorted(glob.glob(os.path.join(folder, pattern)))
+    """The sorted ``pattern`` files in ``folder``, named ``<name>-<i>.png`` as the examples write them (or
+    ``<name>_<i>.png`` as they did before); exits naming ``option`` when there are none."""
+    files = sorted(set(glob.glob(os.path.join(folder, pattern))) |
+                   set(glob.glob(os.path.join(folder, pattern.replace("_", "-")))))
     if not files:
         raise SystemExit(f"{option} {folder}: no {pattern} files there (mnist-sample writes them)")
     return files
@@ -130,7 +132,7 @@ def evaluate(args):
     result = {}
     if args.class_dir:
         files = _samples(args.class_dir, "digit*_*.png", "--class-dir")
-        wanted = [int(re.match(r"digit(\d)_", os.path.basename(f)).group(1)) for f in files]
+        wanted = [int(re.match(r"digit(\d)[_-]", os.path.basename(f)).group(1)) for f in files]
         with torch.no_grad():
             probs = F.softmax(model(torch.from_numpy(np.stack([load_png(f) for f in files]))[:, None]), 1)
         pred = probs.argmax(1).numpy()
