@@ -10,8 +10,8 @@ import picocli.CommandLine.Command;
 
 /**
  * Beyond the write-up: the samplers side by side. The class-conditioned UNet draws the ten digits
- * from the same seed with DDPM (the full chain and a strided 20 steps), DDIM and DPM-Solver++, so
- * the rows differ only in the sampler and its step count.
+ * from the same seed with DDPM (the full chain and a strided 20 steps), DDIM, DPM-Solver++, UniPC,
+ * Euler Ancestral and LMS, so the rows differ only in the sampler and its step count.
  */
 final class PartBSamplers {
 
@@ -27,13 +27,17 @@ final class PartBSamplers {
           new Row(Sampler.DDPM, 20),
           new Row(Sampler.DDIM, 20),
           new Row(Sampler.DPM_SOLVER_PP, 20),
-          new Row(Sampler.DPM_SOLVER_PP, 10));
+          new Row(Sampler.DPM_SOLVER_PP, 10),
+          new Row(Sampler.UNIPC, 20),
+          new Row(Sampler.EULER_ANCESTRAL, 20),
+          new Row(Sampler.LMS, 20));
 
   @Command(
       name = "mnist-samplers",
       mixinStandardHelpOptions = true,
       description =
-          "Beyond the write-up: the same ten digits (same seed) from DDPM, DDIM and DPM-Solver++.")
+          "Beyond the write-up: the same ten digits (same seed) from DDPM, DDIM, DPM-Solver++, UniPC,"
+              + " Euler Ancestral and LMS.")
   static final class Samplers extends Section {
     @Override
     boolean usesHeldout() {
@@ -54,8 +58,9 @@ final class PartBSamplers {
     String description() {
       return "The class-conditioned UNet (epoch 20, guidance 5) from one seed, one row per sampler: DDPM over"
           + " all 300 steps and over 20 strided steps (grainy: each step adds noise the next cannot remove),"
-          + " DDIM (eta 0) and DPM-Solver++ (order 2) over 20 and 10 steps. The deterministic samplers follow"
-          + " the same ODE, so their rows agree with one another.";
+          + " DDIM (eta 0) and DPM-Solver++ (order 2) over 20 and 10 steps, then UniPC, Euler Ancestral and"
+          + " LMS over 20. The deterministic samplers follow the same ODE, so their rows agree with one"
+          + " another; Euler Ancestral draws fresh noise at every step, as DDPM does.";
     }
 
     @Override
@@ -94,8 +99,11 @@ final class PartBSamplers {
       return List.of(
           new Figure(
               "samplers.png",
-              "Rows: DDPM 300, DDPM 20, DDIM 20, DPM-Solver++ 20, DPM-Solver++ 10; columns: the digits"
-                  + " 0-9. Seconds for the ten digits on this machine: "
+              "Rows: "
+                  + String.join(
+                      ", ",
+                      ROWS.stream().map(r -> r.sampler().cliName() + " " + r.steps()).toList())
+                  + "; columns: the digits 0-9. Seconds for the ten digits on this machine: "
                   + String.join(", ", timings)
                   + "."));
     }
