@@ -46,6 +46,9 @@ final class DemoServer implements AutoCloseable {
   /** The largest request body: two 280 x 280 PNG drawings as base64 take about 50 KB. */
   static final long MAX_BODY_BYTES = 2L * 1024 * 1024;
 
+  /** The most of an oversized body read (and dropped) so that its sender sees the 413. */
+  static final long DRAIN_BYTES = 64L * 1024 * 1024;
+
   /** How often a waiting stream sends a comment, which is how a client that left is noticed. */
   static final long HEARTBEAT_MILLIS = 500;
 
@@ -188,6 +191,16 @@ final class DemoServer implements AutoCloseable {
   private void run(Context ctx) throws IOException, InterruptedException {
     long length = ctx.req().getContentLengthLong();
     if (length > MAX_BODY_BYTES) {
+      // read and drop the body (up to DRAIN_BYTES) before answering: a client that is still
+      // sending when the connection closes gets a reset instead of the answer
+      if (length <= DRAIN_BYTES) {
+        try (InputStream in = ctx.req().getInputStream()) {
+          byte[] buffer = new byte[64 * 1024];
+          while (in.read(buffer) >= 0) {
+            // dropped
+          }
+        }
+      }
       json(ctx, 413, bodyTooLarge(length));
       return;
     }
