@@ -99,21 +99,26 @@ class DemoBrowserTest {
 
   @Test
   void drawnStrokeEditedBySdeditStreamsFramesAndEndsInAnImage() throws Exception {
-    // a stroke like a 1, then SDEdit it into an 8
+    // a 3 in one stroke, then SDEdit it into an 8
     WebElement canvas = browser.findElement(By.id("overlay"));
     new Actions(browser)
-        .moveToElement(canvas, 0, -90)
+        .moveToElement(canvas, -50, -80)
         .clickAndHold()
-        .moveByOffset(10, 60)
-        .moveByOffset(0, 60)
-        .moveByOffset(-10, 60)
+        .moveByOffset(50, -10)
+        .moveByOffset(40, 25)
+        .moveByOffset(-10, 40)
+        .moveByOffset(-40, 20)
+        .moveByOffset(45, 25)
+        .moveByOffset(5, 45)
+        .moveByOffset(-40, 30)
+        .moveByOffset(-45, -10)
         .release()
         .perform();
     choose("technique", "sdedit");
     choose("digit", "8");
     choose("sampler", "dpm++");
-    set("steps", "12");
-    set("strength", "0.75");
+    set("steps", "20");
+    set("strength", "0.8");
     set("seed", "3");
     browser.findElement(By.id("run")).click();
     waitFor(Duration.ofSeconds(60))
@@ -121,9 +126,9 @@ class DemoBrowserTest {
     assertThat(body().getAttribute("data-state"))
         .as(browser.findElement(By.id("status")).getText())
         .isEqualTo("done");
-    // strength 0.75 of 12 steps: diffusers' img2img runs the last 9
-    assertThat(frames()).isEqualTo(9);
-    assertThat(browser.findElement(By.id("counter")).getText()).startsWith("step 9 / 9");
+    // strength 0.8 of 20 steps: diffusers' img2img runs the last 16
+    assertThat(frames()).isEqualTo(16);
+    assertThat(browser.findElement(By.id("counter")).getText()).startsWith("step 16 / 16");
     assertThat(spread("final")).as("the result is not blank").isGreaterThan(100);
     assertThat(spread("x0")).as("the last clean estimate is not blank").isGreaterThan(100);
     assertThat(browser.findElement(By.id("download-gif")).getAttribute("href"))
