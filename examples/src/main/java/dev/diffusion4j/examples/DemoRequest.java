@@ -362,13 +362,7 @@ final class DemoRequest {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // a temporary file left behind is removed with the temporary folder
-        }
-      }
+      DemoRuns.deleteQuietly(tmp);
     }
   }
 

@@ -267,16 +267,16 @@ final class DemoRuns implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // left to the temporary folder's cleaning
-        }
-      }
+      DemoRuns.deleteQuietly(tmp);
     }
   }
 
+  /**
+   * Encodes an image as PNG.
+   *
+   * @param img the image. Not modified.
+   * @return the PNG file's bytes
+   */
   static byte[] png(BufferedImage img) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
@@ -287,8 +287,25 @@ final class DemoRuns implements AutoCloseable {
     return out.toByteArray();
   }
 
+  /** A data URL of the bytes, for an img element's src or a download link's href. */
   private static String dataUrl(byte[] bytes, String type) {
     return "data:" + type + ";base64," + Base64.getEncoder().encodeToString(bytes);
+  }
+
+  /**
+   * Deletes a temporary file of a request, if there is one; one that cannot be deleted is left to
+   * the temporary folder's cleaning.
+   *
+   * @param tmp the file, or null
+   */
+  static void deleteQuietly(Path tmp) {
+    if (tmp != null) {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // left behind
+      }
+    }
   }
 
   /** Cancels every run and stops the workers. */

@@ -102,10 +102,7 @@ final class Serve implements Callable<Integer> {
           "if-models must be an IF models folder, but " + ifModels + " is not a folder");
     }
     SessionSettings settings = SessionSettings.on(Device.parse(device));
-    Path model =
-        models == null
-            ? ExampleData.model(null, "class-epoch20")
-            : new Context(null, 0, settings, models, data).model("class-epoch20");
+    Path model = ExampleData.model(models, "class-epoch20");
     MnistDigits heldout =
         MnistDigits.read(
             ExampleData.data(data, ExampleData.HELDOUT_IMAGES),
@@ -116,6 +113,14 @@ final class Serve implements Callable<Integer> {
     try {
       deepFloyd = ifModels == null ? null : Diffusion.deepFloyd(ifModels, settings);
       server = new DemoServer(mnist, deepFloyd, heldout, host, port, queue, parallel);
+    } catch (io.javalin.util.JavalinBindException e) {
+      mnist.close();
+      if (deepFloyd != null) {
+        deepFloyd.close();
+      }
+      throw new IllegalArgumentException(
+          "cannot listen on " + host + ":" + port + " (in use? try --port 0): " + e.getMessage(),
+          e);
     } catch (RuntimeException e) {
       mnist.close();
       if (deepFloyd != null) {

@@ -247,7 +247,11 @@ async function stop() {
 $('clear').addEventListener('click', clearAll);
 $('load-digit').addEventListener('click', loadDigit);
 $('technique').addEventListener('change', updateRows);
-$('model').addEventListener('change', updateRows);
+$('model').addEventListener('change', () => {
+  // each model's default guidance: 5 for the MNIST UNet, 7 for IF (Pipeline's constants)
+  $('guidance').value = $('model').value === 'if' ? '7' : '5';
+  updateRows();
+});
 $('run').addEventListener('click', run);
 $('stop').addEventListener('click', stop);
 clearAll();
