@@ -7,10 +7,14 @@ import dev.diffusion4j.image.MnistDigits;
 import dev.diffusion4j.model.Device;
 import dev.diffusion4j.model.SessionSettings;
 import dev.diffusion4j.tensor.Tensor;
+import dev.diffusion4j.testing.Margins;
 import dev.diffusion4j.testing.TestData;
+import dev.diffusion4j.text.Safetensors;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,6 +91,54 @@ class SoftMaskTest {
       if (m[i] < 0.5f) {
         assertThat(o[i]).as("kept pixel %d (mask %s)", i, m[i]).isEqualTo(x[i]);
       }
+    }
+  }
+
+  /**
+   * diffusers' own {@code IFInpaintingPipeline} on a soft mask, on the tiny IF models ({@code
+   * onnx-export/if/reference_if_soft_mask.py}, which also checked that the soft mask and its
+   * binarised mask give diffusers the same output): the library's run on the same soft mask and
+   * noise matches within the limit of the binary-mask run {@code if_inpaint}, the same run with
+   * another mask.
+   */
+  @Test
+  void aSoftMaskMatchesDiffusersIfInpaintingPipeline() {
+    Safetensors soft = Safetensors.read(TestData.path("reference/if-soft-mask.safetensors"));
+    Safetensors ref = Safetensors.read(TestData.path("reference/if-diffusers.safetensors"));
+    List<Tensor> noise = new ArrayList<>();
+    for (int i = 0; soft.tensors().containsKey("if_inpaint_soft_noise_" + i); i++) {
+      noise.add(soft.get("if_inpaint_soft_noise_" + i));
+    }
+    Mask mask = Mask.of(soft.get("soft_mask"));
+    float[] m = mask.values().data();
+    int edge = 0;
+    for (float v : m) {
+      edge += v > 0 && v < 1 ? 1 : 0;
+    }
+    assertThat(edge).as("edge pixels of the soft mask").isGreaterThan(100);
+    try (Diffusion fp32 =
+        Diffusion.deepFloyd(
+            TestData.path("models/tiny-if-diffusers"), SessionSettings.on(Device.cpu()))) {
+      Tensor out =
+          fp32.pipeline()
+              .prompt("a high quality photo")
+              .guidance(7)
+              .timesteps(DiffusersReferenceTest.STAGE_1)
+              .image(ref.get("image64"), 0)
+              .mask(mask)
+              .inpainting(Inpainting.DIFFUSERS)
+              .noise(noise)
+              .generate()
+              .images();
+      Tensor expected = soft.get("if_inpaint_soft");
+      double diff = 0;
+      for (int i = 0; i < out.size(); i++) {
+        diff = Math.max(diff, Math.abs(out.data()[i] - expected.data()[i]));
+      }
+      Margins.report(
+          "diffusers if_inpaint_soft float32",
+          diff,
+          DiffusersReferenceTest.limit("if_inpaint", DiffusersReferenceTest.FLOAT32_MULTIPLE));
     }
   }
 
