@@ -154,13 +154,17 @@ final class DenoisingLoop {
     Tensor original = r.image() == null ? null : r.image().repeatBatch(n);
     Tensor x = noise.next(shape);
     boolean keepOriginal = r.mask() != null && r.inpainting() == Inpainting.DIFFUSERS;
+    // diffusers binarises the mask at 0.5 (IFInpaintingPipeline.preprocess_mask_image): a soft edge
+    // blended with the kept clean sample at every step would never finish denoising (a seam)
+    dev.diffusion4j.image.Mask mask =
+        r.mask() == null ? null : keepOriginal ? r.mask().binarized() : r.mask();
     if (original != null && (start > 0 || keepOriginal)) {
       x = scheduler.addNoise(original, x, ts[start]);
     } else if (run.initNoiseSigma() != 1.0) {
       x = x.mul((float) run.initNoiseSigma());
     }
     if (keepOriginal) {
-      x = r.mask().composite(x, original);
+      x = mask.composite(x, original);
     }
     if (up != null && diffusers) {
       imageCondition = config.addNoise(up, noise.next(up.shape()), r.noiseLevel());
@@ -198,11 +202,11 @@ final class DenoisingLoop {
       SchedulerOutput out = run.step(modelOutput, t, x, noise);
       x = out.prevSample();
       if (keepOriginal) {
-        x = r.mask().composite(x, before);
-      } else if (r.mask() != null) {
+        x = mask.composite(x, before);
+      } else if (mask != null) {
         Tensor kept =
             prev == clean ? original : scheduler.addNoise(original, noise.next(shape), prev);
-        x = r.mask().composite(x, kept);
+        x = mask.composite(x, kept);
       }
       if (r.captureEvery() > 0 && ((done + 1) % r.captureEvery() == 0 || done == total - 1)) {
         captured.add(x);

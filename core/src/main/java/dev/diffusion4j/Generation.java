@@ -1,5 +1,6 @@
 package dev.diffusion4j;
 
+import dev.diffusion4j.image.ImageGrid;
 import dev.diffusion4j.image.Images;
 import dev.diffusion4j.image.ValueRange;
 import dev.diffusion4j.tensor.Tensor;
@@ -18,6 +19,8 @@ import java.util.List;
  * <pre>{@code
  * Generation g = diffusion.pipeline().label(7).steps(50).samples(4).seed(42).generate();
  * List<Path> files = g.save(Path.of("out"));               // out/sample-0.png .. sample-3.png
+ * g.save(Path.of("big"), "seven-%d.png", 8);               // 224x224, nearest neighbour
+ * Images.write(g.grid(2, 4), Path.of("grid.png"));          // the 4 samples, 2 per row, 4x
  * BufferedImage first = g.image(0);                        // 28x28 grayscale
  * Tensor raw = g.images();                                 // [4, 1, 28, 28], not clamped
  * }</pre>
@@ -120,6 +123,24 @@ public final class Generation {
    * @throws java.io.UncheckedIOException if a file cannot be written
    */
   public List<Path> save(Path dir, String pattern) {
+    return save(dir, pattern, 1);
+  }
+
+  /**
+   * Saves every sample in {@code dir} under a file name pattern, scaled up by a whole factor with
+   * nearest-neighbour sampling (each pixel becomes a {@code scale x scale} block, so a 28x28 digit
+   * stays crisp at 224x224), creating the folder. Otherwise as {@link #save(Path, String)}.
+   *
+   * @param dir the folder
+   * @param pattern the file name pattern, as {@link #save(Path, String)} takes it
+   * @param scale the magnification, in {@code [1, }{@link ImageGrid#MAX_SCALE}{@code ]}
+   * @return the files written, in sample order
+   * @throws IllegalArgumentException as {@link #save(Path, String)}, and for a scale out of range
+   *     or one that makes an image of more than {@link Images#MAX_PIXELS} pixels
+   * @throws java.io.UncheckedIOException if a file cannot be written
+   */
+  public List<Path> save(Path dir, String pattern, int scale) {
+    checkScale(scale);
     if (dir == null) {
       throw new IllegalArgumentException("dir must not be null");
     }
@@ -152,10 +173,67 @@ public final class Generation {
     List<Path> written = new ArrayList<>();
     for (int i = 0; i < count(); i++) {
       Path file = dir.resolve(names.get(i));
-      Images.write(image(i), file);
+      Images.write(scaled(image(i), scale), file);
       written.add(file);
     }
     return List.copyOf(written);
+  }
+
+  /**
+   * Lays out every sample in one image, {@code columns} per row, scaled up by a whole factor
+   * (nearest neighbour) on a white background with a 4-pixel gap ({@link ImageGrid#render}).
+   *
+   * @param columns samples per row, at least 1
+   * @param scale the magnification, in {@code [1, }{@link ImageGrid#MAX_SCALE}{@code ]}
+   * @return a new RGB image
+   * @throws IllegalArgumentException for a column count below 1, a scale out of range or a grid of
+   *     more than {@link Images#MAX_PIXELS} pixels
+   */
+  public BufferedImage grid(int columns, int scale) {
+    return ImageGrid.render(toBufferedImages(), columns, scale, null);
+  }
+
+  private void checkScale(int scale) {
+    if (scale < 1 || scale > ImageGrid.MAX_SCALE) {
+      throw new IllegalArgumentException(
+          "scale must be in [1, " + ImageGrid.MAX_SCALE + "], but is: " + scale);
+    }
+    long pixels = (long) images.dim(2) * images.dim(3) * scale * scale;
+    if (pixels > Images.MAX_PIXELS) {
+      throw new IllegalArgumentException(
+          "scale "
+              + scale
+              + " would make images of "
+              + pixels
+              + " pixels; at most Images.MAX_PIXELS = "
+              + Images.MAX_PIXELS
+              + " are written");
+    }
+  }
+
+  /** Nearest-neighbour magnification by a whole factor: each pixel becomes a block. */
+  private static BufferedImage scaled(BufferedImage img, int scale) {
+    if (scale == 1) {
+      return img;
+    }
+    int w = img.getWidth();
+    int h = img.getHeight();
+    BufferedImage out = new BufferedImage(w * scale, h * scale, img.getType());
+    java.awt.image.WritableRaster in = img.getRaster();
+    java.awt.image.WritableRaster o = out.getRaster();
+    int bands = in.getNumBands();
+    int[] px = new int[bands];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        in.getPixel(x, y, px);
+        for (int dy = 0; dy < scale; dy++) {
+          for (int dx = 0; dx < scale; dx++) {
+            o.setPixel(x * scale + dx, y * scale + dy, px);
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /** Refuses a formatted name that is not a plain file name (a folder, {@code ..}, a root). */

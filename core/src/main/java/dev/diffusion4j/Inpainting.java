@@ -15,7 +15,11 @@ public enum Inpainting {
    * diffusers' {@code IFInpaintingPipeline} (v0.27.2): the starting sample is the original image
    * outside the mask and the original noised to the first timestep inside it; after every step the
    * kept region is set back to what it was before the step, so it stays the clean original
-   * throughout (no noise draws beyond the starting noise and the scheduler's).
+   * throughout (no noise draws beyond the starting noise and the scheduler's). The mask is made
+   * binary first, as the pipeline's {@code preprocess_mask_image} does ({@link
+   * dev.diffusion4j.image.Mask#binarized()}: from 0.5 up regenerated, below kept): a soft edge
+   * blended with the clean original at every step never finishes denoising and leaves a seam of
+   * speckles. {@link #REPAINT} keeps a soft mask soft.
    */
   DIFFUSERS
 }

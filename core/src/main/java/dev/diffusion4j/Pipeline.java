@@ -215,7 +215,9 @@ public final class Pipeline extends AbstractPipeline<Pipeline> {
           "image must have shape "
               + Arrays.toString(expected)
               + ", but has shape: "
-              + Arrays.toString(image.shape()));
+              + Arrays.toString(image.shape())
+              + "; an image of another size or channel count goes through image(BufferedImage)"
+              + " or image(Path, invert), which convert it (Images.forModel)");
     }
     if (startIndex < 0) {
       throw new IllegalArgumentException("startIndex must be >= 0, but is: " + startIndex);

@@ -4,6 +4,7 @@ import dev.diffusion4j.model.Denoiser;
 import dev.diffusion4j.model.ImageConditioned;
 import dev.diffusion4j.schedule.Timesteps;
 import dev.diffusion4j.tensor.Tensor;
+import java.awt.image.BufferedImage;
 import java.util.Arrays;
 
 /**
@@ -100,6 +101,45 @@ public final class Upscaler extends AbstractPipeline<Upscaler> {
       this.samples = images.dim(0);
     }
     return this;
+  }
+
+  /**
+   * Gives the upscaler a low-resolution image as a user has it: converted by {@link
+   * dev.diffusion4j.image.Images#forModel} to the model's channels and value range and to the size
+   * of the base stage's samples (64x64 for IF: a larger image is block-averaged, then resized
+   * bilinearly, as {@link Pipeline#image(BufferedImage)} converts a start image), then upscaled as
+   * {@link #lowResolution(Tensor)} says.
+   *
+   * <pre>{@code
+   * diffusion.upscaler().prompt("a photo of a dog")
+   *     .lowResolution(Images.read(Path.of("dog-64.png")), false).generate();
+   * }</pre>
+   *
+   * @param image the image, any size, gray or color. Not modified.
+   * @param invert whether to invert its pixels ({@code 255 - pixel}) first
+   * @return this builder
+   * @throws IllegalArgumentException for a null image
+   */
+  public Upscaler lowResolution(java.awt.image.BufferedImage image, boolean invert) {
+    int[] base = diffusion.denoiser().sampleShape();
+    int channels = ((ImageConditioned) denoiser).imageChannels();
+    return lowResolution(
+        dev.diffusion4j.image.Images.forModel(
+            image, channels, base[1], base[2], denoiser.valueRange(), invert));
+  }
+
+  /**
+   * Gives the upscaler a low-resolution image file (PNG, JPEG, ... read by {@link
+   * dev.diffusion4j.image.Images#read}), converted as {@link #lowResolution(BufferedImage,
+   * boolean)} says.
+   *
+   * @param file the image file
+   * @param invert whether to invert its pixels first
+   * @return this builder
+   * @throws IllegalArgumentException for a file that cannot be read as an image
+   */
+  public Upscaler lowResolution(java.nio.file.Path file, boolean invert) {
+    return lowResolution(dev.diffusion4j.image.Images.read(file), invert);
   }
 
   /**

@@ -47,7 +47,9 @@ public final class Mask {
   /**
    * Makes a mask from an image as a user has it: its gray value (white = 1, regenerate; black = 0,
    * keep), resized to {@code height x width} as {@link Images#forModel} resizes a start image, so
-   * the two line up. A soft edge (values between 0 and 1) stays soft.
+   * the two line up. A soft edge (values between 0 and 1) stays soft; {@link
+   * dev.diffusion4j.Inpainting#DIFFUSERS} makes it binary ({@link #binarized()}), as diffusers
+   * does.
    *
    * @param img the mask image, any size. Not modified.
    * @param height the model's image height
@@ -58,6 +60,24 @@ public final class Mask {
   public static Mask fromImage(java.awt.image.BufferedImage img, int height, int width) {
     Tensor t = Images.forModel(img, 1, height, width, ValueRange.ZERO_TO_ONE, false);
     return of(t.clamp(0f, 1f));
+  }
+
+  /**
+   * Returns this mask made binary as diffusers' {@code IFInpaintingPipeline} makes its mask ({@code
+   * preprocess_mask_image}): values from 0.5 up become 1, the rest 0. {@link
+   * dev.diffusion4j.Inpainting#DIFFUSERS} inpaints with it.
+   *
+   * @return the binary mask (this mask when it is binary already)
+   */
+  public Mask binarized() {
+    float[] d = values.data();
+    float[] out = new float[d.length];
+    boolean same = true;
+    for (int i = 0; i < d.length; i++) {
+      out[i] = d[i] >= 0.5f ? 1f : 0f;
+      same &= out[i] == d[i];
+    }
+    return same ? this : new Mask(Tensor.wrap(out, values.shape()));
   }
 
   /**

@@ -3,12 +3,17 @@ package dev.diffusion4j.examples;
 import static dev.diffusion4j.examples.PartASections.cat;
 
 import dev.diffusion4j.Condition;
+import dev.diffusion4j.ConsoleProgress;
 import dev.diffusion4j.Variant;
 import dev.diffusion4j.examples.PartASections.SamplingTechnique;
+import dev.diffusion4j.image.Images;
+import dev.diffusion4j.image.Mask;
 import dev.diffusion4j.tensor.Tensor;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The image-to-image techniques of part A: SDEdit, inpainting and conditional translation (see
@@ -18,11 +23,132 @@ final class PartAEdits {
 
   private PartAEdits() {}
 
+  /**
+   * SDEdit, translation and inpainting on your own image: with {@code --image FILE} on MNIST (no
+   * {@code --if-models}) the command runs once on that image, converted as {@link
+   * dev.diffusion4j.Pipeline#image(java.nio.file.Path, boolean)} converts it (28x28 gray, light
+   * strokes on dark, else refused unless {@code --invert}), under {@code --label}, and writes
+   * {@code <name>-0.png}. Without it, these options would be ignored and are refused.
+   */
+  abstract static class OwnImage extends SamplingTechnique {
+    @Option(
+        names = "--label",
+        description = "With --image on MNIST: the digit (0-9) to denoise your image under.")
+    Integer label;
+
+    @Option(
+        names = "--invert",
+        description = "With --image on MNIST: invert your image first (dark strokes on white).")
+    boolean invert;
+
+    /** The options that only a run on the user's own image reads. */
+    abstract String[] ownImageOptions();
+
+    /** The file name prefix of the run on the user's own image. */
+    abstract String ownImagePrefix();
+
+    /** The run on the user's image: a pipeline with the label, guidance and sampler set. */
+    abstract dev.diffusion4j.Pipeline ownImageRun(dev.diffusion4j.Pipeline p, Study s);
+
+    @Override
+    boolean takesOwnImage() {
+      return true;
+    }
+
+    boolean ownImage() {
+      return image != null && ifModels == null;
+    }
+
+    @Override
+    boolean usesHeldout() {
+      return ifModels == null && image == null;
+    }
+
+    @Override
+    void refuseIgnoredOptions() {
+      if (ownImage()) {
+        if (label == null) {
+          throw new IllegalArgumentException(
+              "--label is required with --image on MNIST: the digit to denoise your image under");
+        }
+        PartAIllusions.checkDigit("label", label);
+      } else {
+        refuseGiven(
+            ": it sets the run on your own --image on MNIST (without --if-models)",
+            ownImageOptions());
+      }
+      super.refuseIgnoredOptions();
+    }
+
+    @Override
+    public Integer call() {
+      refuseIgnoredOptions();
+      if (!ownImage()) {
+        return super.call();
+      }
+      return writeEach(
+          ownImagePrefix(),
+          s ->
+              ownImageRun(
+                      s.pipeline(sampler())
+                          .variant(Variant.STUDY)
+                          .label(label)
+                          .guidance(s.guidance)
+                          .seed(run.seed)
+                          .progress(ConsoleProgress.toStandardError().labelled(title())),
+                      s)
+                  .generate()
+                  .images());
+    }
+  }
+
+  /** SDEdit and translation of the user's image: where the run starts. */
+  abstract static class OwnImageEdit extends OwnImage {
+    @Option(
+        names = "--strength",
+        description =
+            "With --image on MNIST: diffusers' strength in [0, 1] (1 starts from pure noise);"
+                + " default: --start 10.")
+    Double strength;
+
+    @Option(
+        names = "--start",
+        description =
+            "With --image on MNIST: the index into the timesteps 300, 290, ..., 0 where the run"
+                + " starts (default 10, the write-up's i_start).")
+    Integer start;
+
+    @Override
+    String[] ownImageOptions() {
+      return new String[] {"--label", "--invert", "--strength", "--start"};
+    }
+
+    @Override
+    dev.diffusion4j.Pipeline ownImageRun(dev.diffusion4j.Pipeline p, Study s) {
+      if (strength != null && start != null) {
+        throw new IllegalArgumentException(
+            "--strength and --start both set where the run starts: give one of them");
+      }
+      if (strength != null) {
+        return p.image(image, invert).strength(strength);
+      }
+      int[] shape = s.diffusion.denoiser().sampleShape();
+      Tensor t = Images.forModel(Images.read(image), shape[0], shape[1], shape[2], s.range, invert);
+      Images.requireDarkBackground(t, s.range, "--image");
+      return p.image(t, start != null ? start : s.iStart);
+    }
+  }
+
   @Command(
       name = "mnist-sdedit",
       mixinStandardHelpOptions = true,
       description = "Part A 1.7: SDEdit on a real image and on drawings.")
-  static final class SdEdit extends SamplingTechnique {
+  static final class SdEdit extends OwnImageEdit {
+    @Override
+    String ownImagePrefix() {
+      return "sdedit-";
+    }
+
     @Override
     String title() {
       return "Image-to-image translation (SDEdit)";
@@ -78,7 +204,31 @@ final class PartAEdits {
       name = "mnist-inpaint",
       mixinStandardHelpOptions = true,
       description = "Part A 1.7.2: inpainting (RePaint).")
-  static final class Inpaint extends SamplingTechnique {
+  static final class Inpaint extends OwnImage {
+    @Option(
+        names = "--mask",
+        description =
+            "With --image on MNIST: the mask image (white = regenerate, black = keep; any size,"
+                + " resized as the image is); default: rows 3-13, columns 4-23.")
+    Path mask;
+
+    @Override
+    String[] ownImageOptions() {
+      return new String[] {"--label", "--invert", "--mask"};
+    }
+
+    @Override
+    String ownImagePrefix() {
+      return "inpaint-";
+    }
+
+    @Override
+    dev.diffusion4j.Pipeline ownImageRun(dev.diffusion4j.Pipeline p, Study s) {
+      int[] shape = s.diffusion.denoiser().sampleShape();
+      Mask m = mask == null ? s.mask : Mask.fromImage(Images.read(mask), shape[1], shape[2]);
+      return p.image(image, invert).mask(m);
+    }
+
     @Override
     String title() {
       return "Inpainting";
@@ -136,7 +286,12 @@ final class PartAEdits {
       name = "mnist-translate",
       mixinStandardHelpOptions = true,
       description = "Part A 1.7.3: conditional image-to-image translation.")
-  static final class Translate extends SamplingTechnique {
+  static final class Translate extends OwnImageEdit {
+    @Override
+    String ownImagePrefix() {
+      return "translate-";
+    }
+
     @Override
     String title() {
       return "Conditional image-to-image translation";

@@ -41,8 +41,17 @@ final class PartASections {
 
     @Option(
         names = "--image",
-        description = "The IF test image (PNG or JPEG; default: a drawn scene).")
+        description =
+            "The IF test image (PNG or JPEG; default: a drawn scene); on MNIST, mnist-sdedit,"
+                + " mnist-translate and mnist-inpaint take your own drawing.")
     Path image;
+
+    /**
+     * Whether {@code --image} on MNIST is the user's own image (SDEdit, translation, inpainting).
+     */
+    boolean takesOwnImage() {
+      return false;
+    }
 
     @Override
     String part() {
@@ -62,12 +71,12 @@ final class PartASections {
 
     @Override
     void refuseIgnoredOptions() {
-      if (image != null && ifModels == null) {
+      if (image != null && ifModels == null && !takesOwnImage()) {
         throw new IllegalArgumentException(
             "--image is the test image of the IF run and needs --if-models DIR; on MNIST "
                 + commandName()
-                + " starts from the held-out digits (give another set with --data DIR), and your"
-                + " own drawing is not taken yet");
+                + " starts from the held-out digits (give another set with --data DIR); your own"
+                + " drawing goes to mnist-sdedit, mnist-translate or mnist-inpaint");
       }
       super.refuseIgnoredOptions();
     }

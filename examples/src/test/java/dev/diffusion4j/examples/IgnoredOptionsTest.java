@@ -67,7 +67,11 @@ class IgnoredOptionsTest {
           "generate --guidance",
           "generate --timesteps",
           "generate --samples",
-          "generate --upscale");
+          "generate --upscale",
+          // the IF test image with --if-models, your own drawing on MNIST
+          "mnist-sdedit --image",
+          "mnist-translate --image",
+          "mnist-inpaint --image");
 
   private final Map<String, List<String[]>> refusals = new LinkedHashMap<>();
 
@@ -158,9 +162,6 @@ class IgnoredOptionsTest {
             "mnist-one-step",
             "mnist-iterative",
             "mnist-sampling",
-            "mnist-sdedit",
-            "mnist-inpaint",
-            "mnist-translate",
             "mnist-anagram",
             "mnist-hybrid",
             "if-upscale")) {
@@ -181,6 +182,48 @@ class IgnoredOptionsTest {
           ifDir,
           "--data",
           any);
+    }
+    for (String edit : List.of("mnist-sdedit", "mnist-inpaint", "mnist-translate")) {
+      refused(
+          edit,
+          "--models",
+          "--models does not apply to " + edit,
+          "--if-models",
+          ifDir,
+          "--models",
+          any);
+      refused(
+          edit, "--data", "--data does not apply to " + edit, "--if-models", ifDir, "--data", any);
+      // your own image on MNIST reads no held-out digit
+      refused(
+          edit,
+          "--data",
+          "--data does not apply to " + edit,
+          "--image",
+          any,
+          "--label",
+          "3",
+          "--data",
+          any);
+      List<String[]> own = new ArrayList<>();
+      own.add(new String[] {"--label", "3"});
+      own.add(new String[] {"--invert"});
+      if (edit.equals("mnist-inpaint")) {
+        own.add(new String[] {"--mask", any});
+      } else {
+        own.add(new String[] {"--strength", "0.5"});
+        own.add(new String[] {"--start", "5"});
+      }
+      for (String[] option : own) {
+        String message = option[0] + " does not apply to " + edit + ": it sets the run on your own";
+        refused(edit, option[0], message, option);
+        refused(edit, option[0], message, concat(new String[] {"--if-models", ifDir}, option));
+        refused(
+            edit,
+            option[0],
+            message,
+            concat(new String[] {"--if-models", ifDir, "--image", any}, option));
+      }
     }
     refused(
         "mnist-noising", "--models", "--models does not apply to mnist-noising", "--models", any);
@@ -209,6 +252,12 @@ class IgnoredOptionsTest {
           option,
           "1");
     }
+  }
+
+  private static String[] concat(String[] first, String... more) {
+    List<String> all = new ArrayList<>(List.of(first));
+    all.addAll(List.of(more));
+    return all.toArray(new String[0]);
   }
 
   @Test
