@@ -211,7 +211,8 @@ public final class BatchJob implements Serializable {
   }
 
   /**
-   * Runs the job: generates every image of every good request, writes the manifest and the error
+   * Runs the job: generates every image of every good request (keeping the whole ones an earlier
+   * run left, unless {@link #resume(boolean) resume(false)}), writes the manifest and the error
    * table (both replaced if there), and removes the temporary files.
    *
    * @param spark the session
