@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * ScalingBenchmark [DIGITS [SAMPLER STEPS [DDPM_DIGITS]]]   defaults: 40 dpm++ 20 4
+ * (digits spread over the ten classes, the first classes getting one more)
  * </pre>
  */
 public final class ScalingBenchmark {
@@ -183,15 +184,21 @@ public final class ScalingBenchmark {
     return r;
   }
 
+  /**
+   * Digits spread over the classes: class {@code d} gets {@code digits / 10}, one more if below.
+   */
   private static Path requests(Path csv, int digits, String sampler, int steps) throws IOException {
-    if (digits < 10 || digits % 10 != 0) {
-      throw new IllegalArgumentException("digits must be a multiple of 10, but is: " + digits);
+    if (digits < 1) {
+      throw new IllegalArgumentException("digits must be >= 1, but is: " + digits);
     }
     StringBuilder s = new StringBuilder("id,label,guidance,sampler,steps,seed,count\n");
     for (int d = 0; d < 10; d++) {
-      s.append(
-          String.format(
-              Locale.ROOT, "digit-%d,%d,5,%s,%d,%d,%d%n", d, d, sampler, steps, d, digits / 10));
+      int count = digits / 10 + (d < digits % 10 ? 1 : 0);
+      if (count > 0) {
+        s.append(
+            String.format(
+                Locale.ROOT, "digit-%d,%d,5,%s,%d,%d,%d%n", d, d, sampler, steps, d, count));
+      }
     }
     return Files.writeString(csv, s);
   }
