@@ -55,7 +55,12 @@ import scala.Tuple2;
  * file system error) fails the task, which Spark retries ({@code spark.task.maxFailures}).
  *
  * <p>A job is immutable; {@link #run} may be called more than once. Running it again on the same
- * requests into the same folder rewrites the same images and replaces the two tables.
+ * requests into the same folder resumes it: an image already at its path is kept, without running
+ * the model, when it is whole (every PNG chunk's CRC matches, it decodes, and its width, height and
+ * channels are the model's); a missing, truncated or corrupt one is generated again. The two tables
+ * are replaced and list every image, kept ({@code reused} true) or new. An image is known by its
+ * path, {@code (id, index)}, only: after changing a request, give it a new id or delete its folder,
+ * or run with {@link #resume(boolean) resume(false)}, which regenerates every image.
  */
 public final class BatchJob implements Serializable {
 
@@ -73,7 +78,10 @@ public final class BatchJob implements Serializable {
           .add("path", DataTypes.StringType, false)
           .add("seconds", DataTypes.DoubleType, false)
           .add("device", DataTypes.StringType, false)
-          .add("cpu_seconds", DataTypes.DoubleType, false);
+          .add("cpu_seconds", DataTypes.DoubleType, false)
+          .add("bytes", DataTypes.LongType, false)
+          .add("sha256", DataTypes.StringType, false)
+          .add("reused", DataTypes.BooleanType, false);
 
   /**
    * The error table's schema: one row per refused request (index null), or per refused image of a
@@ -98,6 +106,10 @@ public final class BatchJob implements Serializable {
   private final String out;
   private final int partitions;
   private final Fault fault;
+  private final boolean resume;
+
+  /** Whether a job keeps the whole images an earlier run left in its folder: {@value}. */
+  public static final boolean DEFAULT_RESUME = true;
 
   /**
    * A job with the default partitioning.
@@ -106,10 +118,10 @@ public final class BatchJob implements Serializable {
    * @param out the output folder, a path or URI of any Hadoop file system
    */
   public BatchJob(ModelSpec model, String out) {
-    this(model, out, 0, null);
+    this(model, out, 0, null, DEFAULT_RESUME);
   }
 
-  private BatchJob(ModelSpec model, String out, int partitions, Fault fault) {
+  private BatchJob(ModelSpec model, String out, int partitions, Fault fault, boolean resume) {
     if (model == null) {
       throw new IllegalArgumentException("model must not be null");
     }
@@ -123,6 +135,7 @@ public final class BatchJob implements Serializable {
     this.out = out;
     this.partitions = partitions;
     this.fault = fault;
+    this.resume = resume;
   }
 
   /**
@@ -133,21 +146,35 @@ public final class BatchJob implements Serializable {
    * @return the new job
    */
   public BatchJob partitions(int count) {
-    return new BatchJob(model, out, count, fault);
+    return new BatchJob(model, out, count, fault, resume);
+  }
+
+  /**
+   * Returns a copy that keeps or regenerates the images an earlier run left in the folder.
+   *
+   * @param keep {@code true} (the default, {@value #DEFAULT_RESUME}) to keep every whole image
+   *     already at its path and generate the rest; {@code false} to generate every image again
+   * @return the new job
+   */
+  public BatchJob resume(boolean keep) {
+    return new BatchJob(model, out, partitions, fault, keep);
   }
 
   BatchJob fault(Fault f) {
-    return new BatchJob(model, out, partitions, f);
+    return new BatchJob(model, out, partitions, f, resume);
   }
 
   /**
    * What a run did.
    *
-   * @param images the number of images written (rows of the manifest)
+   * @param images the number of images in the folder after the run (rows of the manifest): those
+   *     written and those reused
+   * @param reused how many of them an earlier run had written and this one kept (see {@link
+   *     #resume(boolean)})
    * @param errors the number of rows of the error table
    * @param seconds the wall-clock time of the run, from the first check to the last table written
    * @param imageSeconds the sum of the manifest's {@code seconds}: the time the tasks spent on the
-   *     images, generating, encoding and writing them
+   *     images, generating, encoding and writing them (or checking a reused one)
    * @param cpuSeconds the sum of the manifest's {@code cpu_seconds}: the CPU time of the task
    *     threads on the images (with one intra-op thread, ONNX Runtime runs on the task's thread)
    * @param manifest where the manifest is
@@ -155,6 +182,7 @@ public final class BatchJob implements Serializable {
    */
   public record Result(
       long images,
+      long reused,
       long errors,
       double seconds,
       double imageSeconds,
@@ -183,7 +211,8 @@ public final class BatchJob implements Serializable {
   }
 
   /**
-   * Runs the job: generates every image of every good request, writes the manifest and the error
+   * Runs the job: generates every image of every good request (keeping the whole ones an earlier
+   * run left, unless {@link #resume(boolean) resume(false)}), writes the manifest and the error
    * table (both replaced if there), and removes the temporary files.
    *
    * @param spark the session
@@ -201,6 +230,7 @@ public final class BatchJob implements Serializable {
     folder.deleteTmp();
     ModelSpec spec = model;
     Fault hook = fault;
+    boolean keep = resume;
 
     // 1. read and check every request on the executors
     JavaRDD<Checked> checked =
@@ -246,7 +276,7 @@ public final class BatchJob implements Serializable {
     // 3. generate and write each image
     JavaRDD<Row> results =
         tasks
-            .mapPartitions(it -> new Generate(spec, folder, hook, it))
+            .mapPartitions(it -> new Generate(spec, folder, hook, keep, it))
             .persist(StorageLevel.MEMORY_AND_DISK());
 
     // 4. the manifest and the error table
@@ -262,6 +292,7 @@ public final class BatchJob implements Serializable {
     // counted from the cached rows: reading the tables back would glob their paths ("out[1]")
     JavaRDD<Row> written = results.filter(r -> r.isNullAt(6));
     long count = written.count();
+    long reused = written.filter(r -> r.getBoolean(11)).count();
     long failed = requestErrors.count() + results.filter(r -> !r.isNullAt(6)).count();
     double imageSeconds = count == 0 ? 0 : written.mapToDouble(r -> r.getDouble(4)).sum();
     double cpuSeconds = count == 0 ? 0 : written.mapToDouble(r -> r.getDouble(8)).sum();
@@ -271,6 +302,7 @@ public final class BatchJob implements Serializable {
     folder.deleteTmp();
     return new Result(
         count,
+        reused,
         failed,
         (System.nanoTime() - start) / 1e9,
         imageSeconds,
@@ -287,7 +319,10 @@ public final class BatchJob implements Serializable {
         r.getString(3),
         r.getDouble(4),
         r.getString(5),
-        r.getDouble(8));
+        r.getDouble(8),
+        r.getLong(9),
+        r.getString(10),
+        r.getBoolean(11));
   }
 
   private static Row imageErrorRow(Row r) {
@@ -391,23 +426,30 @@ public final class BatchJob implements Serializable {
 
   /**
    * Generates the images of one partition, one at a time, as the rows are pulled: {@code
-   * (request_id, index, seed, path, seconds, device, error, request, cpu_seconds)}, error null for
-   * an image written.
+   * (request_id, index, seed, path, seconds, device, error, request, cpu_seconds, bytes, sha256,
+   * reused)}, error null for an image written or kept.
    */
   static final class Generate implements Iterator<Row> {
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
     private final Iterator<ImageTask> tasks;
     private final OutputFolder folder;
     private final Fault fault;
+    private final boolean resume;
     private final ExecutorDiffusion.Opened model;
     private final TaskContext task;
     private final String attempt;
     private final Map<String, Tensor> startImages = new HashMap<>();
 
-    Generate(ModelSpec spec, OutputFolder folder, Fault fault, Iterator<ImageTask> tasks) {
+    Generate(
+        ModelSpec spec,
+        OutputFolder folder,
+        Fault fault,
+        boolean resume,
+        Iterator<ImageTask> tasks) {
       this.tasks = tasks;
       this.folder = folder;
       this.fault = fault;
+      this.resume = resume;
       this.model = ExecutorDiffusion.get(spec);
       this.task = TaskContext.get();
       this.attempt =
@@ -430,30 +472,59 @@ public final class BatchJob implements Serializable {
       long cpuBegin = CPU.getCurrentThreadCpuTime();
       try {
         Denoiser d = model.diffusion().denoiser();
-        Tensor startImage =
-            r.image() == null
-                ? null
-                : startImages.computeIfAbsent(
-                    r.image(), k -> folder.readImage(k, d.sampleShape()[0], d.valueRange()));
-        Generation g = r.pipeline(model.diffusion(), startImage).samples(1).seed(seed).generate();
         ValueRange range = d.valueRange();
         String path = OutputFolder.imagePath(r.id(), t.index);
-        folder.writeAtomically(
-            path,
-            OutputFolder.png(g.images(), range),
-            attempt,
-            () -> {
-              if (fault != null) {
-                fault.beforeRename(task, r.id(), t.index);
-              }
-            });
+        // 1. resume: an earlier run's image, if whole, is kept without running the model
+        byte[] kept = resume ? folder.readWholeImage(path, d.sampleShape()) : null;
+        byte[] png = kept;
+        if (kept == null) {
+          // 2. generate and write it
+          Tensor startImage =
+              r.image() == null
+                  ? null
+                  : startImages.computeIfAbsent(
+                      r.image(), k -> folder.readImage(k, d.sampleShape()[0], d.valueRange()));
+          Generation g = r.pipeline(model.diffusion(), startImage).samples(1).seed(seed).generate();
+          png = OutputFolder.png(g.images(), range);
+          folder.writeAtomically(
+              path,
+              png,
+              attempt,
+              () -> {
+                if (fault != null) {
+                  fault.beforeRename(task, r.id(), t.index);
+                }
+              });
+        }
         double seconds = (System.nanoTime() - begin) / 1e9;
         double cpuSeconds = (CPU.getCurrentThreadCpuTime() - cpuBegin) / 1e9;
         return RowFactory.create(
-            r.id(), t.index, seed, path, seconds, model.device(), null, null, cpuSeconds);
+            r.id(),
+            t.index,
+            seed,
+            path,
+            seconds,
+            model.device(),
+            null,
+            null,
+            cpuSeconds,
+            (long) png.length,
+            OutputFolder.sha256(png),
+            kept != null);
       } catch (IllegalArgumentException e) {
         return RowFactory.create(
-            r.id(), t.index, seed, null, 0.0, model.device(), e.getMessage(), r.toString(), 0.0);
+            r.id(),
+            t.index,
+            seed,
+            null,
+            0.0,
+            model.device(),
+            e.getMessage(),
+            r.toString(),
+            0.0,
+            0L,
+            null,
+            false);
       }
     }
   }

@@ -37,8 +37,9 @@ import org.apache.spark.sql.types.StructType;
  *   <tr><td>{@code guidance}</td><td>classifier-free guidance scale</td><td>the model's</td></tr>
  *   <tr><td>{@code steps}</td><td>number of denoising steps</td><td>the model's</td></tr>
  *   <tr><td>{@code sampler}</td><td>the sampler, one of {@link #SAMPLERS} ({@link
- *       Sampler#cliNames()}: {@code ddpm}, {@code ddim}, {@code dpm++}); {@code steps} is its
- *       number of UNet passes</td><td>{@code ddpm}</td></tr>
+ *       Sampler#cliNames()}: {@code ddpm}, {@code ddim}, {@code dpm++}, {@code unipc}, {@code
+ *       euler-a}, {@code lms}); {@code steps} is its number of UNet passes; another name is refused
+ *       into the error table</td><td>{@code ddpm}</td></tr>
  *   <tr><td>{@code seed}</td><td>the request's seed; image {@code i} uses {@link
  *       ImageSeeds#of(long, long) ImageSeeds.of(seed, i)}</td><td>required</td></tr>
  *   <tr><td>{@code count}</td><td>number of images</td><td>1</td></tr>

@@ -19,6 +19,16 @@ import org.apache.spark.resource.ResourceInformation;
  */
 final class ExecutorDiffusion {
 
+  /**
+   * What the log says when a JVM opens a model, followed by the model's path, its device and this
+   * JVM's count of opens: one such line per executor's log and model (the cluster test counts
+   * them).
+   */
+  static final String OPENED = "diffusion4j opened model";
+
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ExecutorDiffusion.class);
+
   private static final Map<ModelSpec, Opened> OPEN = new HashMap<>();
   private static int opens;
   private static boolean hookAdded;
@@ -42,6 +52,13 @@ final class ExecutorDiffusion {
       opened = new Opened(diffusion, deviceOf(diffusion.denoiser(), spec, gpu));
       OPEN.put(spec, opened);
       opens++;
+      LOG.info(
+          "{} {} on {} in JVM {} (models opened by this JVM: {})",
+          OPENED,
+          spec.path(),
+          opened.device(),
+          ProcessHandle.current().pid(),
+          opens);
       if (!hookAdded) {
         Runtime.getRuntime()
             .addShutdownHook(new Thread(ExecutorDiffusion::closeAll, "diffusion4j-close"));

@@ -15,7 +15,9 @@ import picocli.CommandLine.Option;
  *   diffusion4j-spark-bundle.jar --requests requests.csv --model class-epoch20.onnx --out out
  * </pre>
  *
- * <p>Prints the number of images and errors, the job's wall-clock time and its rate.
+ * <p>Prints the number of images (and how many of them an earlier run had written), errors, the
+ * job's wall-clock time and its rate. Run again into the same {@code --out}, it resumes (see {@link
+ * BatchJob#resume(boolean)}).
  */
 @Command(
     name = "diffusion4j-spark",
@@ -61,6 +63,13 @@ public final class Main implements Callable<Integer> {
   int partitions;
 
   @Option(
+      names = "--regenerate",
+      description =
+          "generate every image again; by default a run keeps the whole images an earlier run"
+              + " left in --out and generates only the missing or broken ones")
+  boolean regenerate;
+
+  @Option(
       names = "--master",
       description = "Spark master when not started by spark-submit, e.g. local[2]")
   String master;
@@ -76,16 +85,18 @@ public final class Main implements Callable<Integer> {
       BatchJob.Result r =
           new BatchJob(new ModelSpec(model, device, threads), out)
               .partitions(partitions)
+              .resume(!regenerate)
               .run(spark, BatchJob.readRequests(spark, requests));
       System.out.printf(
           Locale.ROOT,
-          "%d images, %d errors in %.1f s on %s: %.3f images/s; per image in a task: %.3f s,"
+          "%d images (%d kept from an earlier run), %d errors in %.1f s on %s: %.3f images/s; per image in a task: %.3f s,"
               + " %.3f s of CPU%nmanifest: %s%nerrors: %s%n",
           r.images(),
+          r.reused(),
           r.errors(),
           r.seconds(),
           spark.sparkContext().master(),
-          r.images() / r.seconds(),
+          (r.images() - r.reused()) / r.seconds(),
           r.images() == 0 ? 0 : r.imageSeconds() / r.images(),
           r.images() == 0 ? 0 : r.cpuSeconds() / r.images(),
           r.manifest(),

@@ -25,7 +25,8 @@ import org.apache.hadoop.fs.Path;
  *
  * <pre>
  * OUT/images/REQUEST_ID/000000.png   image 0 of a request (the path is a function of id and index)
- * OUT/manifest/                      Parquet: request_id, index, seed, path, seconds, device
+ * OUT/manifest/                      Parquet: request_id, index, seed, path, seconds, device,
+ *                                    cpu_seconds, bytes, sha256, reused
  * OUT/errors/                        Parquet: request_id, index, message, request
  * OUT/_tmp/                          images being written; removed when the job ends
  * </pre>
@@ -110,6 +111,74 @@ final class OutputFolder implements Serializable {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Reads an image an earlier run wrote, if it is there and whole: every PNG chunk's CRC matches up
+   * to {@code IEND} (core's {@link Images#read(java.nio.file.Path)} checks them), it decodes, and
+   * its width, height and channels are the model's. A truncated or otherwise corrupt file is not
+   * whole: it is generated again and replaced.
+   *
+   * @param relative the image's path under the root
+   * @param sampleShape the model's {@code [C, H, W]}
+   * @return the file's bytes, or {@code null} if it is missing or not whole
+   * @throws UncheckedIOException if the file system fails
+   */
+  byte[] readWholeImage(String relative, int[] sampleShape) {
+    FileSystem f = fileSystem();
+    Path p = new Path(root, relative);
+    byte[] bytes;
+    try {
+      if (!f.exists(p) || !f.getFileStatus(p).isFile()) {
+        return null;
+      }
+      if (f.getFileStatus(p).getLen() > MAX_IMAGE_BYTES) {
+        return null;
+      }
+      try (InputStream in = f.open(p)) {
+        bytes = in.readNBytes((int) MAX_IMAGE_BYTES + 1);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + p + ": " + e.getMessage(), e);
+    }
+    java.nio.file.Path tmp = null;
+    try {
+      tmp = java.nio.file.Files.createTempFile("diffusion4j-resume", ".png");
+      java.nio.file.Files.write(tmp, bytes);
+      BufferedImage img = Images.read(tmp);
+      boolean size =
+          img.getWidth() == sampleShape[2]
+              && img.getHeight() == sampleShape[1]
+              && img.getRaster().getNumBands() == sampleShape[0];
+      return size ? bytes : null;
+    } catch (IllegalArgumentException notWhole) {
+      return null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + p + ": " + e.getMessage(), e);
+    } finally {
+      if (tmp != null) {
+        try {
+          java.nio.file.Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // a temporary file left behind is not worth failing the task for
+        }
+      }
+    }
+  }
+
+  /**
+   * The SHA-256 of a file's content, as {@code sha256sum} prints it.
+   *
+   * @param bytes the content. Not modified.
+   * @return 64 lower-case hexadecimal digits
+   */
+  static String sha256(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
     }
   }
 
