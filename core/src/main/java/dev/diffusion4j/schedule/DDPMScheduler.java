@@ -489,28 +489,10 @@ public final class DDPMScheduler implements Scheduler {
   }
 
   /** A run over a list: each step ends at the list's next entry, the last at the final timestep. */
-  private final class DDPMRun implements Run {
-    private final int[] timesteps;
-    private final int finalTimestep;
+  private final class DDPMRun extends ListRun {
 
     DDPMRun(int[] timesteps, int finalTimestep) {
-      this.timesteps = timesteps;
-      this.finalTimestep = finalTimestep;
-    }
-
-    @Override
-    public int[] timesteps() {
-      return timesteps.clone();
-    }
-
-    @Override
-    public int numInferenceSteps() {
-      return timesteps.length;
-    }
-
-    @Override
-    public int finalTimestep() {
-      return finalTimestep;
+      super(timesteps, finalTimestep);
     }
 
     /**
@@ -546,7 +528,7 @@ public final class DDPMScheduler implements Scheduler {
                 + ", but is: "
                 + timestep);
       }
-      int prevTimestep = index + 1 < timesteps.length ? timesteps[index + 1] : finalTimestep;
+      int prevTimestep = index + 1 < timesteps.length ? timesteps[index + 1] : finalTimestep();
       // 2. split the model output into the noise estimate and the variance values
       int c = sample.dim(1);
       Tensor noisePred = modelOutput;
