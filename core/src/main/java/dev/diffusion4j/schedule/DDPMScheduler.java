@@ -222,6 +222,7 @@ public final class DDPMScheduler implements Scheduler {
     return new DDPMScheduler(NoiseSchedule.cosine(1000), VarianceType.LEARNED_RANGE, null, true);
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#schedule
   @Override
   public NoiseSchedule schedule() {
     return schedule;
@@ -241,6 +242,7 @@ public final class DDPMScheduler implements Scheduler {
    *
    * @return the settings, or {@code null} when off
    */
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#thresholding
   public Thresholding thresholding() {
     return thresholding;
   }

@@ -413,6 +413,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
      * @return this builder
      * @throws IllegalArgumentException if it is null
      */
+    // Copied from dev.diffusion4j.schedule.DDIMScheduler.Builder#timestepSpacing
     public Builder timestepSpacing(TimestepSpacing timestepSpacing) {
       this.timestepSpacing = SchedulerSupport.requireSpacing(timestepSpacing);
       return this;
@@ -466,6 +467,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
     }
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#schedule
   @Override
   public NoiseSchedule schedule() {
     return schedule;
@@ -557,6 +559,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
    *
    * @return the spacing
    */
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#timestepSpacing, with #stepsOffset
   public TimestepSpacing timestepSpacing() {
     return timestepSpacing;
   }
@@ -575,10 +578,12 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
    *
    * @return the settings, or {@code null} when off
    */
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#thresholding
   public Thresholding thresholding() {
     return thresholding;
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#cleanTimestep
   @Override
   public int cleanTimestep() {
     return offset - 1;

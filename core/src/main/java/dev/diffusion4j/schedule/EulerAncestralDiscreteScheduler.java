@@ -110,6 +110,7 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
      * @return this builder
      * @throws IllegalArgumentException if it is null
      */
+    // Copied from dev.diffusion4j.schedule.DDIMScheduler.Builder#timestepSpacing
     public Builder timestepSpacing(TimestepSpacing timestepSpacing) {
       this.timestepSpacing = SchedulerSupport.requireSpacing(timestepSpacing);
       return this;
@@ -138,6 +139,7 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
     }
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#schedule
   @Override
   public NoiseSchedule schedule() {
     return schedule;
@@ -148,6 +150,7 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
    *
    * @return the spacing
    */
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#timestepSpacing, with #stepsOffset
   public TimestepSpacing timestepSpacing() {
     return timestepSpacing;
   }
@@ -161,6 +164,7 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
     return stepsOffset;
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#cleanTimestep
   @Override
   public int cleanTimestep() {
     return offset - 1;

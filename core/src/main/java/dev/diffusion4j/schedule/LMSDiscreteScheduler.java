@@ -152,6 +152,7 @@ public final class LMSDiscreteScheduler implements Scheduler {
      * @param useKarrasSigmas the setting
      * @return this builder
      */
+    // Copied from dev.diffusion4j.schedule.DPMSolverMultistepScheduler.Builder#useKarrasSigmas
     public Builder useKarrasSigmas(boolean useKarrasSigmas) {
       this.useKarrasSigmas = useKarrasSigmas;
       return this;
@@ -164,6 +165,7 @@ public final class LMSDiscreteScheduler implements Scheduler {
      * @return this builder
      * @throws IllegalArgumentException if it is null
      */
+    // Copied from dev.diffusion4j.schedule.DDIMScheduler.Builder#timestepSpacing
     public Builder timestepSpacing(TimestepSpacing timestepSpacing) {
       this.timestepSpacing = SchedulerSupport.requireSpacing(timestepSpacing);
       return this;
@@ -192,6 +194,7 @@ public final class LMSDiscreteScheduler implements Scheduler {
     }
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#schedule
   @Override
   public NoiseSchedule schedule() {
     return schedule;
@@ -211,6 +214,7 @@ public final class LMSDiscreteScheduler implements Scheduler {
    *
    * @return the setting
    */
+  // Copied from dev.diffusion4j.schedule.DPMSolverMultistepScheduler#useKarrasSigmas
   public boolean useKarrasSigmas() {
     return useKarrasSigmas;
   }
@@ -220,6 +224,7 @@ public final class LMSDiscreteScheduler implements Scheduler {
    *
    * @return the spacing
    */
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#timestepSpacing, with #stepsOffset
   public TimestepSpacing timestepSpacing() {
     return timestepSpacing;
   }
@@ -233,6 +238,7 @@ public final class LMSDiscreteScheduler implements Scheduler {
     return stepsOffset;
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#cleanTimestep
   @Override
   public int cleanTimestep() {
     return offset - 1;

@@ -236,6 +236,7 @@ public final class UniPCMultistepScheduler implements Scheduler {
      * @param useKarrasSigmas the setting
      * @return this builder
      */
+    // Copied from dev.diffusion4j.schedule.DPMSolverMultistepScheduler.Builder#useKarrasSigmas
     public Builder useKarrasSigmas(boolean useKarrasSigmas) {
       this.useKarrasSigmas = useKarrasSigmas;
       return this;
@@ -248,6 +249,7 @@ public final class UniPCMultistepScheduler implements Scheduler {
      * @return this builder
      * @throws IllegalArgumentException if it is null
      */
+    // Copied from dev.diffusion4j.schedule.DDIMScheduler.Builder#timestepSpacing
     public Builder timestepSpacing(TimestepSpacing timestepSpacing) {
       this.timestepSpacing = SchedulerSupport.requireSpacing(timestepSpacing);
       return this;
@@ -287,6 +289,7 @@ public final class UniPCMultistepScheduler implements Scheduler {
     }
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#schedule
   @Override
   public NoiseSchedule schedule() {
     return schedule;
@@ -333,6 +336,7 @@ public final class UniPCMultistepScheduler implements Scheduler {
    *
    * @return the setting
    */
+  // Copied from dev.diffusion4j.schedule.DPMSolverMultistepScheduler#useKarrasSigmas
   public boolean useKarrasSigmas() {
     return useKarrasSigmas;
   }
@@ -342,6 +346,7 @@ public final class UniPCMultistepScheduler implements Scheduler {
    *
    * @return the spacing
    */
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#timestepSpacing, with #stepsOffset
   public TimestepSpacing timestepSpacing() {
     return timestepSpacing;
   }
@@ -360,10 +365,12 @@ public final class UniPCMultistepScheduler implements Scheduler {
    *
    * @return the settings, or {@code null} when off
    */
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#thresholding
   public Thresholding thresholding() {
     return thresholding;
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#cleanTimestep
   @Override
   public int cleanTimestep() {
     return offset - 1;
