@@ -53,7 +53,7 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
   int captureEvery;
   Consumer<Progress> progress;
   Variant variant = Variant.DIFFUSERS;
-  Sampler sampler = Sampler.DDPM;
+  SamplerSettings sampler = SamplerSettings.of(Sampler.DDPM);
   boolean timestepsExplicit;
   int steps;
   Condition negative;
@@ -90,7 +90,7 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     captureEvery = r.captureEvery();
     progress = r.progress();
     variant = r.variant();
-    sampler = r.sampler();
+    sampler = r.samplerSettings();
     timestepsExplicit = r.timestepsExplicit();
     steps = r.steps();
     seeds = r.seedsArray();
@@ -299,11 +299,31 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
    * @throws IllegalArgumentException if {@code sampler} is null, listing the samplers
    */
   public B sampler(Sampler sampler) {
-    if (sampler == null) {
+    this.sampler = SamplerSettings.of(sampler);
+    return self();
+  }
+
+  /**
+   * Chooses the sampler with some of its scheduler's options changed ({@link SamplerSettings}):
+   * Karras sigmas, the solver order, DDIM's {@code eta}, the timestep spacing and the others that
+   * diffusers' users set.
+   *
+   * <pre>{@code
+   * diffusion.pipeline().label(3).guidance(5)
+   *     .sampler(SamplerSettings.of(Sampler.DPM_SOLVER_PP).solverOrder(3)).steps(20).generate();
+   * }</pre>
+   *
+   * @param settings the sampler and its options
+   * @return this builder
+   * @throws IllegalArgumentException if {@code settings} is null
+   */
+  public B sampler(SamplerSettings settings) {
+    if (settings == null) {
       throw new IllegalArgumentException(
-          "sampler must not be null; choose one of: " + Sampler.cliNames());
+          "settings must not be null; give SamplerSettings.of(sampler) for one of: "
+              + Sampler.cliNames());
     }
-    this.sampler = sampler;
+    this.sampler = settings;
     return self();
   }
 
@@ -692,10 +712,10 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     try {
       run = DenoisingLoop.timesteps(sampler.scheduler(DenoisingLoop.scheduler(denoiser, r)), r);
     } catch (IllegalArgumentException e) {
-      if (timestepsExplicit && sampler != Sampler.DDPM) {
+      if (timestepsExplicit && sampler.sampler() != Sampler.DDPM) {
         throw new IllegalArgumentException(
             "timesteps(..) cannot be combined with sampler "
-                + sampler.cliName()
+                + sampler.sampler().cliName()
                 + ", which takes its timesteps from its scheduler: use steps(n) instead, but got"
                 + " timesteps="
                 + timesteps,
@@ -727,7 +747,7 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
               + "] for the "
               + count
               + " "
-              + sampler.cliName()
+              + sampler.sampler().cliName()
               + " steps "
               + java.util.Arrays.toString(run.timesteps())
               + ", but is: "

@@ -120,7 +120,7 @@ final class DenoisingLoop {
     // 1. check inputs: the request was checked when it was built; its sampler's scheduler, built
     //    from the model's DDPM scheduler as the variant and the request's thresholding leave it
     DDPMScheduler config = scheduler(denoiser, r);
-    Scheduler scheduler = r.sampler().scheduler(config);
+    Scheduler scheduler = r.samplerSettings().scheduler(config);
     boolean diffusers = r.variant() == Variant.DIFFUSERS;
     int n = r.samples();
     int[] s = denoiser.sampleShape();

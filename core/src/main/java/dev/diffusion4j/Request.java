@@ -46,7 +46,7 @@ public final class Request {
   private final Consumer<Progress> progress;
   private final UpscalerInput upscalerInput;
   private final Variant variant;
-  private final Sampler sampler;
+  private final SamplerSettings sampler;
   private final boolean timestepsExplicit;
   private final int steps;
   private final Condition negative;
@@ -389,6 +389,16 @@ public final class Request {
    * @return the sampler; {@link Sampler#DDPM} by default
    */
   public Sampler sampler() {
+    return sampler.sampler();
+  }
+
+  /**
+   * Returns the sampler with the scheduler options the request set ({@link
+   * AbstractPipeline#sampler(SamplerSettings)}).
+   *
+   * @return the settings; {@link Sampler#DDPM} with none by default
+   */
+  public SamplerSettings samplerSettings() {
     return sampler;
   }
 
@@ -415,7 +425,7 @@ public final class Request {
         && progress == r.progress
         && Objects.equals(upscalerInput, r.upscalerInput)
         && variant == r.variant
-        && sampler == r.sampler
+        && sampler.equals(r.sampler)
         && timestepsExplicit == r.timestepsExplicit
         && steps == r.steps
         && Objects.equals(negative, r.negative)
@@ -440,8 +450,8 @@ public final class Request {
       s.append(", negative=").append(negative);
     }
     s.append(", guidance=").append(guidance);
-    if (sampler != Sampler.DDPM) {
-      s.append(", sampler=").append(sampler.cliName());
+    if (sampler.sampler() != Sampler.DDPM) {
+      s.append(", sampler=").append(sampler);
     }
     if (steps > 0) {
       s.append(", steps=").append(steps);

@@ -159,6 +159,37 @@ class SamplerPipelineTest {
   }
 
   @Test
+  void theSchedulersOptionsReachTheLoop() {
+    // DPM-Solver++ order 3 with Karras sigmas, and DDIM with eta = 1 (fresh noise each step)
+    int[] digits = {3};
+    for (SamplerSettings settings :
+        List.of(
+            SamplerSettings.of(Sampler.DPM_SOLVER_PP).solverOrder(3).karrasSigmas(true),
+            SamplerSettings.of(Sampler.DDIM).eta(1.0))) {
+      Tensor loop =
+          mnist
+              .pipeline()
+              .sampler(settings)
+              .steps(5)
+              .guidance(5)
+              .labels(digits)
+              .seed(4)
+              .generate()
+              .images();
+      Tensor hand = byHand(settings.scheduler(DDPMScheduler.mnist()), 5, digits, 4);
+      Tensor plain = byHand(settings.sampler().scheduler(DDPMScheduler.mnist()), 5, digits, 4);
+      float[] a = loop.data();
+      float[] b = hand.data();
+      for (int i = 0; i < a.length; i++) {
+        assertThat(a[i])
+            .as("%s", settings)
+            .isCloseTo(b[i], org.assertj.core.data.Offset.offset(1e-6f));
+      }
+      assertThat(a).as("%s differs from the table's defaults", settings).isNotEqualTo(plain.data());
+    }
+  }
+
+  @Test
   void stochasticDdimDrawsItsNoiseFromTheRequest() {
     // eta = 1 through the contract: the loop's default DDIM is deterministic, a hand loop is not
     DDIMScheduler ddim =
@@ -266,8 +297,12 @@ class SamplerPipelineTest {
             () -> base(Sampler.DPM_SOLVER_PP).label(1).image(heldout.ofDigit(1, 1), STEPS).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("startIndex");
-    assertThatThrownBy(() -> mnist.pipeline().sampler(null))
-        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> mnist.pipeline().sampler((Sampler) null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ddpm, ddim, dpm++");
+    assertThatThrownBy(() -> mnist.pipeline().sampler((SamplerSettings) null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("SamplerSettings.of(sampler)");
     assertThatThrownBy(() -> Sampler.fromName("euler"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("ddpm, ddim, dpm++");

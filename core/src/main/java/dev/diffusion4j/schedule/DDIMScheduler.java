@@ -88,7 +88,7 @@ public final class DDIMScheduler implements Scheduler {
     this.clipSampleRange = b.clipSampleRange;
     this.thresholding = b.thresholding;
     this.useClippedModelOutput = b.useClippedModelOutput;
-    this.offset = DiffusersIndexing.offset(schedule);
+    this.offset = SchedulerSupport.offset(schedule);
     this.numTrainTimesteps = schedule.numTrainTimesteps();
     this.alphasCumprod =
         Arrays.copyOfRange(schedule.alphasCumprod(), offset, offset + numTrainTimesteps);
@@ -166,10 +166,7 @@ public final class DDIMScheduler implements Scheduler {
      * @throws IllegalArgumentException if it is null
      */
     public Builder timestepSpacing(TimestepSpacing timestepSpacing) {
-      if (timestepSpacing == null) {
-        throw new IllegalArgumentException("timestepSpacing must not be null");
-      }
-      this.timestepSpacing = timestepSpacing;
+      this.timestepSpacing = SchedulerSupport.requireSpacing(timestepSpacing);
       return this;
     }
 
@@ -365,13 +362,7 @@ public final class DDIMScheduler implements Scheduler {
    */
   @Override
   public Run setTimesteps(int numInferenceSteps) {
-    if (numInferenceSteps < 1 || numInferenceSteps > numTrainTimesteps) {
-      throw new IllegalArgumentException(
-          "numInferenceSteps must be in [1, "
-              + numTrainTimesteps
-              + "], but is: "
-              + numInferenceSteps);
-    }
+    SchedulerSupport.checkNumInferenceSteps(numInferenceSteps, numTrainTimesteps);
     int n = numInferenceSteps;
     int[] timesteps =
         timestepSpacing.timesteps(numTrainTimesteps, numTrainTimesteps, n, stepsOffset);
@@ -399,7 +390,7 @@ public final class DDIMScheduler implements Scheduler {
                 + ", and the step would be NaN; eta in [0, 1] always works");
       }
     }
-    int[] library = DiffusersIndexing.toLibrary(timesteps, offset);
+    int[] library = SchedulerSupport.toLibrary(timesteps, offset);
     // where the last step ends: t - T / n, or the final alpha (abar = 1, the clean image, or the
     // first noisy timestep's abar without set_alpha_to_one)
     int lastPrev = timesteps[timesteps.length - 1] - numTrainTimesteps / n;
@@ -421,42 +412,24 @@ public final class DDIMScheduler implements Scheduler {
   }
 
   private float alphaProd(int timestep) {
-    DiffusersIndexing.checkTimestep(timestep, offset, numTrainTimesteps);
+    SchedulerSupport.checkNoisyTimestep(timestep, offset, numTrainTimesteps);
     return alphasCumprod[timestep - offset];
   }
 
   /** The run of {@link #setTimesteps(int)}: DDIM's steps share nothing but the step count. */
-  private final class DDIMRun implements Run {
+  private final class DDIMRun extends ListRun {
     private final int numInferenceSteps;
-    private final int[] timesteps;
-    private final int finalTimestep;
 
     DDIMRun(int numInferenceSteps, int[] timesteps, int finalTimestep) {
+      super(timesteps, finalTimestep);
       this.numInferenceSteps = numInferenceSteps;
-      this.timesteps = timesteps;
-      this.finalTimestep = finalTimestep;
-    }
-
-    @Override
-    public int finalTimestep() {
-      return finalTimestep;
-    }
-
-    @Override
-    public int[] timesteps() {
-      return timesteps.clone();
-    }
-
-    @Override
-    public int numInferenceSteps() {
-      return timesteps.length;
     }
 
     @Override
     public SchedulerOutput step(
         Tensor modelOutput, int timestep, Tensor sample, NoiseSource noise) {
       sample.requireRank(4, "sample");
-      Tensor eps = DiffusersIndexing.noisePrediction(modelOutput, sample);
+      Tensor eps = SchedulerSupport.noisePrediction(modelOutput, sample);
       float alphaProdT = alphaProd(timestep);
       if (eta > 0 && noise == null) {
         throw new IllegalArgumentException(

@@ -222,6 +222,7 @@ public final class DDPMScheduler implements Scheduler {
     return new DDPMScheduler(NoiseSchedule.cosine(1000), VarianceType.LEARNED_RANGE, null, true);
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#schedule
   @Override
   public NoiseSchedule schedule() {
     return schedule;
@@ -241,6 +242,7 @@ public final class DDPMScheduler implements Scheduler {
    *
    * @return the settings, or {@code null} when off
    */
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#thresholding
   public Thresholding thresholding() {
     return thresholding;
   }
@@ -489,28 +491,10 @@ public final class DDPMScheduler implements Scheduler {
   }
 
   /** A run over a list: each step ends at the list's next entry, the last at the final timestep. */
-  private final class DDPMRun implements Run {
-    private final int[] timesteps;
-    private final int finalTimestep;
+  private final class DDPMRun extends ListRun {
 
     DDPMRun(int[] timesteps, int finalTimestep) {
-      this.timesteps = timesteps;
-      this.finalTimestep = finalTimestep;
-    }
-
-    @Override
-    public int[] timesteps() {
-      return timesteps.clone();
-    }
-
-    @Override
-    public int numInferenceSteps() {
-      return timesteps.length;
-    }
-
-    @Override
-    public int finalTimestep() {
-      return finalTimestep;
+      super(timesteps, finalTimestep);
     }
 
     /**
@@ -546,7 +530,7 @@ public final class DDPMScheduler implements Scheduler {
                 + ", but is: "
                 + timestep);
       }
-      int prevTimestep = index + 1 < timesteps.length ? timesteps[index + 1] : finalTimestep;
+      int prevTimestep = index + 1 < timesteps.length ? timesteps[index + 1] : finalTimestep();
       // 2. split the model output into the noise estimate and the variance values
       int c = sample.dim(1);
       Tensor noisePred = modelOutput;

@@ -1,5 +1,8 @@
 package dev.diffusion4j.schedule;
 
+import static dev.diffusion4j.schedule.SchedulerSupport.lambda;
+import static dev.diffusion4j.schedule.SchedulerSupport.sigmaToAlphaSigmaT;
+
 import dev.diffusion4j.noise.NoiseSource;
 import dev.diffusion4j.schedule.DDPMScheduler.Thresholding;
 import dev.diffusion4j.tensor.Tensor;
@@ -410,11 +413,9 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
      * @return this builder
      * @throws IllegalArgumentException if it is null
      */
+    // Copied from dev.diffusion4j.schedule.DDIMScheduler.Builder#timestepSpacing
     public Builder timestepSpacing(TimestepSpacing timestepSpacing) {
-      if (timestepSpacing == null) {
-        throw new IllegalArgumentException("timestepSpacing must not be null");
-      }
-      this.timestepSpacing = timestepSpacing;
+      this.timestepSpacing = SchedulerSupport.requireSpacing(timestepSpacing);
       return this;
     }
 
@@ -466,6 +467,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
     }
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#schedule
   @Override
   public NoiseSchedule schedule() {
     return schedule;
@@ -557,6 +559,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
    *
    * @return the spacing
    */
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#timestepSpacing, with #stepsOffset
   public TimestepSpacing timestepSpacing() {
     return timestepSpacing;
   }
@@ -575,10 +578,12 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
    *
    * @return the settings, or {@code null} when off
    */
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#thresholding
   public Thresholding thresholding() {
     return thresholding;
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#cleanTimestep
   @Override
   public int cleanTimestep() {
     return offset - 1;
@@ -668,18 +673,9 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
                   + " zero (NaN); choose fewer steps");
         }
       }
+      SchedulerSupport.checkWithinSchedule(timesteps, stepsOffset, numTrainTimesteps);
       runSigmas = new double[timesteps.length];
       for (int i = 0; i < timesteps.length; i++) {
-        if (timesteps[i] > numTrainTimesteps - 1) {
-          throw new IllegalArgumentException(
-              "stepsOffset "
-                  + stepsOffset
-                  + " puts timestep "
-                  + timesteps[i]
-                  + " past the schedule's last, "
-                  + (numTrainTimesteps - 1)
-                  + " (diffusers' indexing)");
-        }
         // interp(timesteps, arange(T), sigmas): a last -1 takes the sigma of timestep 0
         runSigmas[i] = SchedulerSupport.interp(timesteps[i], sigmas);
       }
@@ -693,11 +689,8 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
         finalSigmasType == FinalSigmasType.ZERO
             ? 0f
             : (float) Math.sqrt((1f - alphasCumprod[0]) / alphasCumprod[0]);
-    int[] library = new int[timesteps.length];
-    for (int i = 0; i < library.length; i++) {
-      library[i] = timesteps[i] + offset;
-    }
-    return new DPMRun(library, all);
+    int finalTimestep = finalSigmasType == FinalSigmasType.ZERO ? cleanTimestep() : offset;
+    return new DPMRun(SchedulerSupport.toLibrary(timesteps, offset), finalTimestep, all);
   }
 
   /**
@@ -710,52 +703,19 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
    */
   @Override
   public Tensor addNoise(Tensor originalSamples, Tensor noise, int timestep) {
-    originalSamples.requireSameShape(noise, "noise");
-    SchedulerSupport.checkTimestep(timestep, offset, numTrainTimesteps);
-    if (timestep == cleanTimestep()) {
-      return originalSamples.mul(1f);
-    }
-    float[] alphaSigma = sigmaToAlphaSigmaT(sigmas[timestep - offset]);
-    return originalSamples.axpby(alphaSigma[0], noise, alphaSigma[1]);
-  }
-
-  /** {@code alpha_t = 1 / (sigma^2 + 1) ** 0.5}, {@code sigma_t = sigma * alpha_t} (float32). */
-  private static float[] sigmaToAlphaSigmaT(float sigma) {
-    float alphaT = 1f / (float) Math.sqrt(sigma * sigma + 1f);
-    return new float[] {alphaT, sigma * alphaT};
-  }
-
-  /** {@code lambda = log(alpha_t) - log(sigma_t)} (float32); +infinity at {@code sigma = 0}. */
-  private static float lambda(float[] alphaSigma) {
-    return (float) Math.log(alphaSigma[0]) - (float) Math.log(alphaSigma[1]);
+    return SchedulerSupport.addAlphaSigmaNoise(originalSamples, noise, timestep, offset, sigmas);
   }
 
   /** The state of one run: the step index, the last model outputs, the lower-order count. */
-  private final class DPMRun implements Run {
-    private final int[] timesteps;
+  private final class DPMRun extends ListRun {
     private final float[] sigmas;
     private final Tensor[] modelOutputs = new Tensor[solverOrder];
     private int lowerOrderNums = 0;
     private int stepIndex = -1;
 
-    DPMRun(int[] timesteps, float[] sigmas) {
-      this.timesteps = timesteps;
+    DPMRun(int[] timesteps, int finalTimestep, float[] sigmas) {
+      super(timesteps, finalTimestep);
       this.sigmas = sigmas;
-    }
-
-    @Override
-    public int[] timesteps() {
-      return timesteps.clone();
-    }
-
-    @Override
-    public int numInferenceSteps() {
-      return timesteps.length;
-    }
-
-    @Override
-    public int finalTimestep() {
-      return finalSigmasType == FinalSigmasType.ZERO ? cleanTimestep() : offset;
     }
 
     /**

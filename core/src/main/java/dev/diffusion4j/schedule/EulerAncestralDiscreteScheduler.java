@@ -110,11 +110,9 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
      * @return this builder
      * @throws IllegalArgumentException if it is null
      */
+    // Copied from dev.diffusion4j.schedule.DDIMScheduler.Builder#timestepSpacing
     public Builder timestepSpacing(TimestepSpacing timestepSpacing) {
-      if (timestepSpacing == null) {
-        throw new IllegalArgumentException("timestepSpacing must not be null");
-      }
-      this.timestepSpacing = timestepSpacing;
+      this.timestepSpacing = SchedulerSupport.requireSpacing(timestepSpacing);
       return this;
     }
 
@@ -126,14 +124,8 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
      * @throws IllegalArgumentException if it is out of range
      */
     public Builder stepsOffset(int stepsOffset) {
-      if (stepsOffset < 0 || stepsOffset >= schedule.numTrainTimesteps()) {
-        throw new IllegalArgumentException(
-            "stepsOffset must be in [0, "
-                + (schedule.numTrainTimesteps() - 1)
-                + "], but is: "
-                + stepsOffset);
-      }
-      this.stepsOffset = stepsOffset;
+      this.stepsOffset =
+          SchedulerSupport.checkStepsOffset(stepsOffset, schedule.numTrainTimesteps());
       return this;
     }
 
@@ -147,6 +139,7 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
     }
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#schedule
   @Override
   public NoiseSchedule schedule() {
     return schedule;
@@ -157,6 +150,7 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
    *
    * @return the spacing
    */
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#timestepSpacing, with #stepsOffset
   public TimestepSpacing timestepSpacing() {
     return timestepSpacing;
   }
@@ -170,6 +164,7 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
     return stepsOffset;
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#cleanTimestep
   @Override
   public int cleanTimestep() {
     return offset - 1;
@@ -196,31 +191,17 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
         SchedulerSupport.discreteTimesteps(
             timestepSpacing, numTrainTimesteps, numInferenceSteps, stepsOffset);
     // 2. sigmas = interp(timesteps, arange(T), sigmas) + [0.0], float32
+    SchedulerSupport.checkWithinSchedule(timesteps, stepsOffset, numTrainTimesteps);
     float[] runSigmas = new float[timesteps.length + 1];
     int[] library = new int[timesteps.length];
     for (int i = 0; i < timesteps.length; i++) {
-      if (timesteps[i] > numTrainTimesteps - 1) {
-        throw new IllegalArgumentException(
-            "stepsOffset "
-                + stepsOffset
-                + " puts timestep "
-                + timesteps[i]
-                + " past the schedule's last, "
-                + (numTrainTimesteps - 1)
-                + " (diffusers' indexing)");
-      }
       runSigmas[i] = (float) SchedulerSupport.interp(timesteps[i], sigmas);
       library[i] = (int) Math.rint(timesteps[i]) + offset;
     }
     runSigmas[timesteps.length] = 0f;
     // 3. init_noise_sigma: max(sigmas), or (max(sigmas) ** 2 + 1) ** 0.5 for leading
-    float max = 0f;
-    for (float s : runSigmas) {
-      max = Math.max(max, s);
-    }
-    float initNoiseSigma =
-        timestepSpacing == TimestepSpacing.LEADING ? (float) Math.sqrt(max * max + 1f) : max;
-    return new EulerAncestralRun(library, runSigmas, initNoiseSigma);
+    return new EulerAncestralRun(
+        library, runSigmas, SigmaRun.initNoiseSigma(runSigmas, timestepSpacing));
   }
 
   /**
@@ -232,58 +213,14 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
    */
   @Override
   public Tensor addNoise(Tensor originalSamples, Tensor noise, int timestep) {
-    originalSamples.requireSameShape(noise, "noise");
-    SchedulerSupport.checkTimestep(timestep, offset, numTrainTimesteps);
-    if (timestep == cleanTimestep()) {
-      return originalSamples.mul(1f);
-    }
-    return originalSamples.axpby(1f, noise, sigmas[timestep - offset]);
+    return SchedulerSupport.addSigmaNoise(originalSamples, noise, timestep, offset, sigmas);
   }
 
-  /** The state of one run: its sigmas and the step index. */
-  private final class EulerAncestralRun implements Run {
-    private final int[] timesteps;
-    private final float[] sigmas;
-    private final float initNoiseSigma;
-    private int stepIndex = -1;
+  /** The state of one run: its sigmas and the step index ({@link SigmaRun}). */
+  private final class EulerAncestralRun extends SigmaRun {
 
     EulerAncestralRun(int[] timesteps, float[] sigmas, float initNoiseSigma) {
-      this.timesteps = timesteps;
-      this.sigmas = sigmas;
-      this.initNoiseSigma = initNoiseSigma;
-    }
-
-    @Override
-    public int[] timesteps() {
-      return timesteps.clone();
-    }
-
-    @Override
-    public int numInferenceSteps() {
-      return timesteps.length;
-    }
-
-    @Override
-    public int finalTimestep() {
-      return cleanTimestep();
-    }
-
-    @Override
-    public double initNoiseSigma() {
-      return initNoiseSigma;
-    }
-
-    /**
-     * {@inheritDoc}
-     *
-     * <p>{@code sample / (sigma^2 + 1) ** 0.5} with the sigma of the step at {@code timestep} (the
-     * run's next one, or upstream's first index for a run not yet begun).
-     */
-    // Copied from LMSDiscreteScheduler.LmsRun.scaleModelInput (as upstream's two files copy it)
-    @Override
-    public Tensor scaleModelInput(Tensor sample, int timestep) {
-      int index = SchedulerSupport.stepIndex(timesteps, stepIndex, timestep);
-      return SchedulerSupport.divide(sample, (float) Math.sqrt(sigmas[index] * sigmas[index] + 1f));
+      super(timesteps, cleanTimestep(), sigmas, initNoiseSigma);
     }
 
     /**
@@ -309,10 +246,7 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
       float[] e = eps.data();
 
       // 1. compute the predicted original sample x0 = x - sigma * eps
-      float[] pred = new float[x.length];
-      for (int i = 0; i < x.length; i++) {
-        pred[i] = x[i] - sigma * e[i];
-      }
+      float[] pred = SigmaRun.predOriginalSample(x, e, sigma);
 
       // 2. split the step: sigma_up = (s_to^2 (s_from^2 - s_to^2) / s_from^2) ** 0.5, sigma_down =
       //    (s_to^2 - sigma_up^2) ** 0.5

@@ -152,6 +152,7 @@ public final class LMSDiscreteScheduler implements Scheduler {
      * @param useKarrasSigmas the setting
      * @return this builder
      */
+    // Copied from dev.diffusion4j.schedule.DPMSolverMultistepScheduler.Builder#useKarrasSigmas
     public Builder useKarrasSigmas(boolean useKarrasSigmas) {
       this.useKarrasSigmas = useKarrasSigmas;
       return this;
@@ -164,11 +165,9 @@ public final class LMSDiscreteScheduler implements Scheduler {
      * @return this builder
      * @throws IllegalArgumentException if it is null
      */
+    // Copied from dev.diffusion4j.schedule.DDIMScheduler.Builder#timestepSpacing
     public Builder timestepSpacing(TimestepSpacing timestepSpacing) {
-      if (timestepSpacing == null) {
-        throw new IllegalArgumentException("timestepSpacing must not be null");
-      }
-      this.timestepSpacing = timestepSpacing;
+      this.timestepSpacing = SchedulerSupport.requireSpacing(timestepSpacing);
       return this;
     }
 
@@ -180,14 +179,8 @@ public final class LMSDiscreteScheduler implements Scheduler {
      * @throws IllegalArgumentException if it is out of range
      */
     public Builder stepsOffset(int stepsOffset) {
-      if (stepsOffset < 0 || stepsOffset >= schedule.numTrainTimesteps()) {
-        throw new IllegalArgumentException(
-            "stepsOffset must be in [0, "
-                + (schedule.numTrainTimesteps() - 1)
-                + "], but is: "
-                + stepsOffset);
-      }
-      this.stepsOffset = stepsOffset;
+      this.stepsOffset =
+          SchedulerSupport.checkStepsOffset(stepsOffset, schedule.numTrainTimesteps());
       return this;
     }
 
@@ -201,6 +194,7 @@ public final class LMSDiscreteScheduler implements Scheduler {
     }
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#schedule
   @Override
   public NoiseSchedule schedule() {
     return schedule;
@@ -220,6 +214,7 @@ public final class LMSDiscreteScheduler implements Scheduler {
    *
    * @return the setting
    */
+  // Copied from dev.diffusion4j.schedule.DPMSolverMultistepScheduler#useKarrasSigmas
   public boolean useKarrasSigmas() {
     return useKarrasSigmas;
   }
@@ -229,6 +224,7 @@ public final class LMSDiscreteScheduler implements Scheduler {
    *
    * @return the spacing
    */
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#timestepSpacing, with #stepsOffset
   public TimestepSpacing timestepSpacing() {
     return timestepSpacing;
   }
@@ -242,6 +238,7 @@ public final class LMSDiscreteScheduler implements Scheduler {
     return stepsOffset;
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#cleanTimestep
   @Override
   public int cleanTimestep() {
     return offset - 1;
@@ -267,19 +264,10 @@ public final class LMSDiscreteScheduler implements Scheduler {
         SchedulerSupport.discreteTimesteps(
             timestepSpacing, numTrainTimesteps, numInferenceSteps, stepsOffset);
     // 2. sigmas = interp(timesteps, arange(T), sigmas), in double
+    SchedulerSupport.checkWithinSchedule(spaced, stepsOffset, numTrainTimesteps);
     double[] interp = new double[spaced.length];
     double[] timesteps = new double[spaced.length];
     for (int i = 0; i < spaced.length; i++) {
-      if (spaced[i] > numTrainTimesteps - 1) {
-        throw new IllegalArgumentException(
-            "stepsOffset "
-                + stepsOffset
-                + " puts timestep "
-                + spaced[i]
-                + " past the schedule's last, "
-                + (numTrainTimesteps - 1)
-                + " (diffusers' indexing)");
-      }
       interp[i] = SchedulerSupport.interp(spaced[i], sigmas);
       timesteps[i] = spaced[i];
     }
@@ -294,15 +282,11 @@ public final class LMSDiscreteScheduler implements Scheduler {
     // 4. sigmas + [0.0] in float32; init_noise_sigma as Euler's
     float[] runSigmas = new float[interp.length + 1];
     int[] library = new int[interp.length];
-    float max = 0f;
     for (int i = 0; i < interp.length; i++) {
       runSigmas[i] = (float) interp[i];
       library[i] = (int) Math.rint(timesteps[i]) + offset;
-      max = Math.max(max, runSigmas[i]);
     }
-    float initNoiseSigma =
-        timestepSpacing == TimestepSpacing.LEADING ? (float) Math.sqrt(max * max + 1f) : max;
-    return new LmsRun(library, runSigmas, initNoiseSigma);
+    return new LmsRun(library, runSigmas, SigmaRun.initNoiseSigma(runSigmas, timestepSpacing));
   }
 
   /**
@@ -313,57 +297,15 @@ public final class LMSDiscreteScheduler implements Scheduler {
    */
   @Override
   public Tensor addNoise(Tensor originalSamples, Tensor noise, int timestep) {
-    originalSamples.requireSameShape(noise, "noise");
-    SchedulerSupport.checkTimestep(timestep, offset, numTrainTimesteps);
-    if (timestep == cleanTimestep()) {
-      return originalSamples.mul(1f);
-    }
-    return originalSamples.axpby(1f, noise, sigmas[timestep - offset]);
+    return SchedulerSupport.addSigmaNoise(originalSamples, noise, timestep, offset, sigmas);
   }
 
   /** The state of one run: its sigmas, the step index and the last derivatives. */
-  private final class LmsRun implements Run {
-    private final int[] timesteps;
-    private final float[] sigmas;
-    private final float initNoiseSigma;
+  private final class LmsRun extends SigmaRun {
     private final ArrayDeque<float[]> derivatives = new ArrayDeque<>();
-    private int stepIndex = -1;
 
     LmsRun(int[] timesteps, float[] sigmas, float initNoiseSigma) {
-      this.timesteps = timesteps;
-      this.sigmas = sigmas;
-      this.initNoiseSigma = initNoiseSigma;
-    }
-
-    @Override
-    public int[] timesteps() {
-      return timesteps.clone();
-    }
-
-    @Override
-    public int numInferenceSteps() {
-      return timesteps.length;
-    }
-
-    @Override
-    public int finalTimestep() {
-      return cleanTimestep();
-    }
-
-    @Override
-    public double initNoiseSigma() {
-      return initNoiseSigma;
-    }
-
-    /**
-     * {@inheritDoc}
-     *
-     * <p>{@code sample / (sigma^2 + 1) ** 0.5} with the sigma of the step at {@code timestep}.
-     */
-    @Override
-    public Tensor scaleModelInput(Tensor sample, int timestep) {
-      int index = SchedulerSupport.stepIndex(timesteps, stepIndex, timestep);
-      return SchedulerSupport.divide(sample, (float) Math.sqrt(sigmas[index] * sigmas[index] + 1f));
+      super(timesteps, cleanTimestep(), sigmas, initNoiseSigma);
     }
 
     /**
@@ -382,10 +324,7 @@ public final class LMSDiscreteScheduler implements Scheduler {
       float[] e = eps.data();
 
       // 1. compute the predicted original sample x0 = x - sigma * eps
-      float[] pred = new float[x.length];
-      for (int i = 0; i < x.length; i++) {
-        pred[i] = x[i] - sigma * e[i];
-      }
+      float[] pred = SigmaRun.predOriginalSample(x, e, sigma);
 
       // 2. convert to an ODE derivative (x - x0) / sigma, keep the last `order`
       float[] derivative = new float[x.length];

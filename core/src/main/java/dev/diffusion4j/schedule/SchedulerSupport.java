@@ -6,8 +6,13 @@ import java.util.Arrays;
 /**
  * What the schedulers of diffusers copy from one another ({@code # Copied from ...} upstream), kept
  * once: the timestep spacings, diffusers' indexing of a schedule, Karras sigmas, {@code
- * _sigma_to_t}, the noise-prediction split, {@code index_for_timestep} and the checks of a step
- * count. Each method names the upstream function it follows; all are static and thread-safe.
+ * _sigma_to_t}, the noise-prediction split, {@code index_for_timestep}, {@code add_noise} on the
+ * sigma-scaled and the variance-preserving sample, and the checks of the settings, a step count and
+ * a timestep. Each method names the upstream function it follows; all are static and thread-safe.
+ *
+ * <p>diffusers indexes the training timesteps {@code 0..T-1}, its 0 being the first noisy one. IF's
+ * cosine schedule is indexed the same way (offset 0, clean timestep -1); part B's linear schedule
+ * counts its clean image as 0 (offset 1, clean timestep 0).
  */
 final class SchedulerSupport {
 
@@ -19,6 +24,75 @@ final class SchedulerSupport {
    */
   static int offset(NoiseSchedule schedule) {
     return schedule.kind() == NoiseSchedule.Kind.LINEAR ? 1 : 0;
+  }
+
+  /** Returns diffusers' timesteps in the library's indexing: each plus {@code offset}. */
+  static int[] toLibrary(int[] timesteps, int offset) {
+    int[] library = new int[timesteps.length];
+    for (int i = 0; i < library.length; i++) {
+      library[i] = timesteps[i] + offset;
+    }
+    return library;
+  }
+
+  /**
+   * Checks a builder's {@code timestep_spacing}.
+   *
+   * @return {@code timestepSpacing}
+   * @throws IllegalArgumentException if it is null
+   */
+  static TimestepSpacing requireSpacing(TimestepSpacing timestepSpacing) {
+    if (timestepSpacing == null) {
+      throw new IllegalArgumentException("timestepSpacing must not be null");
+    }
+    return timestepSpacing;
+  }
+
+  /**
+   * Checks a builder's {@code steps_offset} against the schedule's training timesteps.
+   *
+   * @return {@code stepsOffset}
+   * @throws IllegalArgumentException if it is not in {@code [0, T - 1]}
+   */
+  static int checkStepsOffset(int stepsOffset, int numTrainTimesteps) {
+    if (stepsOffset < 0 || stepsOffset >= numTrainTimesteps) {
+      throw new IllegalArgumentException(
+          "stepsOffset must be in [0, " + (numTrainTimesteps - 1) + "], but is: " + stepsOffset);
+    }
+    return stepsOffset;
+  }
+
+  /**
+   * Refuses a spaced timestep (diffusers' indexing) that the leading spacing's {@code steps_offset}
+   * pushed past the schedule's last.
+   */
+  static void checkWithinSchedule(int[] timesteps, int stepsOffset, int numTrainTimesteps) {
+    for (int t : timesteps) {
+      if (t > numTrainTimesteps - 1) {
+        throw pastSchedule(String.valueOf(t), stepsOffset, numTrainTimesteps);
+      }
+    }
+  }
+
+  /** As {@link #checkWithinSchedule(int[], int, int)} for upstream's float32 timesteps. */
+  static void checkWithinSchedule(float[] timesteps, int stepsOffset, int numTrainTimesteps) {
+    for (float t : timesteps) {
+      if (t > numTrainTimesteps - 1) {
+        throw pastSchedule(String.valueOf(t), stepsOffset, numTrainTimesteps);
+      }
+    }
+  }
+
+  private static IllegalArgumentException pastSchedule(
+      String timestep, int stepsOffset, int numTrainTimesteps) {
+    return new IllegalArgumentException(
+        "stepsOffset "
+            + stepsOffset
+            + " puts timestep "
+            + timestep
+            + " past the schedule's last, "
+            + (numTrainTimesteps - 1)
+            + " (diffusers' indexing)");
   }
 
   /** {@code alphas_cumprod} in diffusers' indexing {@code 0..T-1}. */
@@ -283,6 +357,70 @@ final class SchedulerSupport {
               + ", the clean image), but is: "
               + timestep);
     }
+  }
+
+  /**
+   * Refuses a library timestep outside the noisy training timesteps (a step cannot start at the
+   * clean image).
+   *
+   * @throws IllegalArgumentException naming the range
+   */
+  static void checkNoisyTimestep(int timestep, int offset, int numTrainTimesteps) {
+    if (timestep < offset || timestep > offset + numTrainTimesteps - 1) {
+      throw new IllegalArgumentException(
+          "timestep must be in ["
+              + offset
+              + ", "
+              + (offset + numTrainTimesteps - 1)
+              + "] (or "
+              + (offset - 1)
+              + ", the clean image), but is: "
+              + timestep);
+    }
+  }
+
+  /**
+   * {@code add_noise} of the schedulers on the sigma-scaled sample (Euler, LMS): {@code x_t = x0 +
+   * sigma_t * noise} with the training timestep's sigma; the clean timestep returns a copy.
+   */
+  static Tensor addSigmaNoise(
+      Tensor originalSamples, Tensor noise, int timestep, int offset, float[] sigmas) {
+    originalSamples.requireSameShape(noise, "noise");
+    checkTimestep(timestep, offset, sigmas.length);
+    if (timestep == offset - 1) {
+      return originalSamples.mul(1f);
+    }
+    return originalSamples.axpby(1f, noise, sigmas[timestep - offset]);
+  }
+
+  /**
+   * {@code add_noise} of the multistep schedulers (DPM-Solver++, UniPC): {@code alpha_t * x0 +
+   * sigma_t * noise}, both from the training timestep's sigma as {@link #sigmaToAlphaSigmaT}; the
+   * clean timestep returns a copy.
+   */
+  static Tensor addAlphaSigmaNoise(
+      Tensor originalSamples, Tensor noise, int timestep, int offset, float[] sigmas) {
+    originalSamples.requireSameShape(noise, "noise");
+    checkTimestep(timestep, offset, sigmas.length);
+    if (timestep == offset - 1) {
+      return originalSamples.mul(1f);
+    }
+    float[] alphaSigma = sigmaToAlphaSigmaT(sigmas[timestep - offset]);
+    return originalSamples.axpby(alphaSigma[0], noise, alphaSigma[1]);
+  }
+
+  /**
+   * Upstream's {@code _sigma_to_alpha_sigma_t}: {@code alpha_t = 1 / (sigma^2 + 1) ** 0.5}, {@code
+   * sigma_t = sigma * alpha_t} (float32).
+   */
+  static float[] sigmaToAlphaSigmaT(float sigma) {
+    float alphaT = 1f / (float) Math.sqrt(sigma * sigma + 1f);
+    return new float[] {alphaT, sigma * alphaT};
+  }
+
+  /** {@code lambda = log(alpha_t) - log(sigma_t)} (float32); +infinity at {@code sigma = 0}. */
+  static float lambda(float[] alphaSigma) {
+    return (float) Math.log(alphaSigma[0]) - (float) Math.log(alphaSigma[1]);
   }
 
   /** {@code sample / divisor} element-wise in float32, as torch divides by a scalar. */

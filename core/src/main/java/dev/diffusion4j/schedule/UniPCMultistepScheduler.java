@@ -1,5 +1,8 @@
 package dev.diffusion4j.schedule;
 
+import static dev.diffusion4j.schedule.SchedulerSupport.lambda;
+import static dev.diffusion4j.schedule.SchedulerSupport.sigmaToAlphaSigmaT;
+
 import dev.diffusion4j.noise.NoiseSource;
 import dev.diffusion4j.schedule.DDPMScheduler.Thresholding;
 import dev.diffusion4j.tensor.Tensor;
@@ -233,6 +236,7 @@ public final class UniPCMultistepScheduler implements Scheduler {
      * @param useKarrasSigmas the setting
      * @return this builder
      */
+    // Copied from dev.diffusion4j.schedule.DPMSolverMultistepScheduler.Builder#useKarrasSigmas
     public Builder useKarrasSigmas(boolean useKarrasSigmas) {
       this.useKarrasSigmas = useKarrasSigmas;
       return this;
@@ -245,11 +249,9 @@ public final class UniPCMultistepScheduler implements Scheduler {
      * @return this builder
      * @throws IllegalArgumentException if it is null
      */
+    // Copied from dev.diffusion4j.schedule.DDIMScheduler.Builder#timestepSpacing
     public Builder timestepSpacing(TimestepSpacing timestepSpacing) {
-      if (timestepSpacing == null) {
-        throw new IllegalArgumentException("timestepSpacing must not be null");
-      }
-      this.timestepSpacing = timestepSpacing;
+      this.timestepSpacing = SchedulerSupport.requireSpacing(timestepSpacing);
       return this;
     }
 
@@ -261,14 +263,8 @@ public final class UniPCMultistepScheduler implements Scheduler {
      * @throws IllegalArgumentException if it is out of range
      */
     public Builder stepsOffset(int stepsOffset) {
-      if (stepsOffset < 0 || stepsOffset >= schedule.numTrainTimesteps()) {
-        throw new IllegalArgumentException(
-            "stepsOffset must be in [0, "
-                + (schedule.numTrainTimesteps() - 1)
-                + "], but is: "
-                + stepsOffset);
-      }
-      this.stepsOffset = stepsOffset;
+      this.stepsOffset =
+          SchedulerSupport.checkStepsOffset(stepsOffset, schedule.numTrainTimesteps());
       return this;
     }
 
@@ -293,6 +289,7 @@ public final class UniPCMultistepScheduler implements Scheduler {
     }
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#schedule
   @Override
   public NoiseSchedule schedule() {
     return schedule;
@@ -339,6 +336,7 @@ public final class UniPCMultistepScheduler implements Scheduler {
    *
    * @return the setting
    */
+  // Copied from dev.diffusion4j.schedule.DPMSolverMultistepScheduler#useKarrasSigmas
   public boolean useKarrasSigmas() {
     return useKarrasSigmas;
   }
@@ -348,6 +346,7 @@ public final class UniPCMultistepScheduler implements Scheduler {
    *
    * @return the spacing
    */
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#timestepSpacing, with #stepsOffset
   public TimestepSpacing timestepSpacing() {
     return timestepSpacing;
   }
@@ -366,10 +365,12 @@ public final class UniPCMultistepScheduler implements Scheduler {
    *
    * @return the settings, or {@code null} when off
    */
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#thresholding
   public Thresholding thresholding() {
     return thresholding;
   }
 
+  // Copied from dev.diffusion4j.schedule.DDIMScheduler#cleanTimestep
   @Override
   public int cleanTimestep() {
     return offset - 1;
@@ -410,27 +411,14 @@ public final class UniPCMultistepScheduler implements Scheduler {
       timesteps =
           SchedulerSupport.multistepTimesteps(
               timestepSpacing, numTrainTimesteps, numTrainTimesteps, n, stepsOffset);
+      SchedulerSupport.checkWithinSchedule(timesteps, stepsOffset, numTrainTimesteps);
       runSigmas = new float[timesteps.length + 1];
       for (int i = 0; i < timesteps.length; i++) {
-        if (timesteps[i] > numTrainTimesteps - 1) {
-          throw new IllegalArgumentException(
-              "stepsOffset "
-                  + stepsOffset
-                  + " puts timestep "
-                  + timesteps[i]
-                  + " past the schedule's last, "
-                  + (numTrainTimesteps - 1)
-                  + " (diffusers' indexing)");
-        }
         runSigmas[i] = (float) SchedulerSupport.interp(timesteps[i], sigmas);
       }
       runSigmas[timesteps.length] = sigmas[0];
     }
-    int[] library = new int[timesteps.length];
-    for (int i = 0; i < library.length; i++) {
-      library[i] = timesteps[i] + offset;
-    }
-    return new UniPCRun(library, runSigmas);
+    return new UniPCRun(SchedulerSupport.toLibrary(timesteps, offset), runSigmas);
   }
 
   /**
@@ -441,30 +429,11 @@ public final class UniPCMultistepScheduler implements Scheduler {
    */
   @Override
   public Tensor addNoise(Tensor originalSamples, Tensor noise, int timestep) {
-    originalSamples.requireSameShape(noise, "noise");
-    SchedulerSupport.checkTimestep(timestep, offset, numTrainTimesteps);
-    if (timestep == cleanTimestep()) {
-      return originalSamples.mul(1f);
-    }
-    float[] alphaSigma = sigmaToAlphaSigmaT(sigmas[timestep - offset]);
-    return originalSamples.axpby(alphaSigma[0], noise, alphaSigma[1]);
-  }
-
-  // Copied from DPMSolverMultistepScheduler.sigmaToAlphaSigmaT (upstream's "Copied from")
-  /** {@code alpha_t = 1 / (sigma^2 + 1) ** 0.5}, {@code sigma_t = sigma * alpha_t} (float32). */
-  private static float[] sigmaToAlphaSigmaT(float sigma) {
-    float alphaT = 1f / (float) Math.sqrt(sigma * sigma + 1f);
-    return new float[] {alphaT, sigma * alphaT};
-  }
-
-  /** {@code lambda = log(alpha_t) - log(sigma_t)} (float32). */
-  private static float lambda(float[] alphaSigma) {
-    return (float) Math.log(alphaSigma[0]) - (float) Math.log(alphaSigma[1]);
+    return SchedulerSupport.addAlphaSigmaNoise(originalSamples, noise, timestep, offset, sigmas);
   }
 
   /** The state of one run: the step index, the last data predictions, the corrector's sample. */
-  private final class UniPCRun implements Run {
-    private final int[] timesteps;
+  private final class UniPCRun extends ListRun {
     private final float[] sigmas;
     private final Tensor[] modelOutputs = new Tensor[solverOrder];
     private Tensor lastSample;
@@ -473,23 +442,8 @@ public final class UniPCMultistepScheduler implements Scheduler {
     private int stepIndex = -1;
 
     UniPCRun(int[] timesteps, float[] sigmas) {
-      this.timesteps = timesteps;
+      super(timesteps, offset);
       this.sigmas = sigmas;
-    }
-
-    @Override
-    public int[] timesteps() {
-      return timesteps.clone();
-    }
-
-    @Override
-    public int numInferenceSteps() {
-      return timesteps.length;
-    }
-
-    @Override
-    public int finalTimestep() {
-      return offset;
     }
 
     /**

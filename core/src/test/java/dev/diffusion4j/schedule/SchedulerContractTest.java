@@ -201,7 +201,8 @@ class SchedulerContractTest {
             () -> DPMSolverMultistepScheduler.builder(COSINE).build().setTimesteps(1_000_000_000))
         .hasMessageEndingWith("but is: 1000000000");
     assertThatThrownBy(() -> DDIMScheduler.builder(MNIST).build().setTimesteps(1_000_000_000))
-        .hasMessage("numInferenceSteps must be in [1, 300], but is: 1000000000");
+        .hasMessage(
+            "numInferenceSteps must be in [1, 300] (the training timesteps), but is: 1000000000");
     assertThatThrownBy(() -> DDIMScheduler.builder(MNIST).eta(Double.NaN))
         .hasMessage("eta must be >= 0 and finite, but is: NaN");
     assertThatThrownBy(() -> DDIMScheduler.builder(MNIST).eta(1e6).build().setTimesteps(50))
@@ -222,7 +223,7 @@ class SchedulerContractTest {
     assertThatThrownBy(() -> DDIMScheduler.builder(MNIST).eta(-0.5))
         .hasMessage("eta must be >= 0 and finite, but is: -0.5");
     assertThatThrownBy(() -> DDIMScheduler.builder(MNIST).build().setTimesteps(301))
-        .hasMessage("numInferenceSteps must be in [1, 300], but is: 301");
+        .hasMessage("numInferenceSteps must be in [1, 300] (the training timesteps), but is: 301");
     assertThatThrownBy(() -> DPMSolverMultistepScheduler.builder(MNIST).solverOrder(4))
         .hasMessage("solverOrder must be in [1, 3], but is: 4");
     assertThatThrownBy(() -> DPMSolverMultistepScheduler.builder(null))

@@ -114,6 +114,7 @@ final class Generate implements Callable<Integer> {
   @Override
   public Integer call() {
     // 1. check what can be checked without opening a model
+    dev.diffusion4j.SamplerSettings samplerSettings = sampling.settings();
     if (steps != null && timesteps != null) {
       throw new IllegalArgumentException(
           "--steps and --timesteps both choose the timesteps; give one of them");
@@ -155,7 +156,7 @@ final class Generate implements Callable<Integer> {
           diffusion
               .pipeline()
               .prompt(prompt)
-              .sampler(sampling.sampler)
+              .sampler(samplerSettings)
               .samples(samples)
               .seed(seed)
               .progress(bar.labelled("stage I"));

@@ -111,6 +111,7 @@ final class MnistSample implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    dev.diffusion4j.SamplerSettings settings = sampling.settings();
     boolean classModel;
     switch (model) {
       case "class" -> classModel = true;
@@ -212,7 +213,7 @@ final class MnistSample implements Callable<Integer> {
       for (int b = 0; b < chunks; b++) {
         int from = b * CHUNK;
         int n = Math.min(CHUNK, total - from);
-        Pipeline p = diffusion.pipeline().sampler(sampling.sampler).steps(steps).seed(seed + b);
+        Pipeline p = diffusion.pipeline().sampler(settings).steps(steps).seed(seed + b);
         int[] labels = new int[n];
         if (classModel) {
           for (int i = 0; i < n; i++) {

@@ -28,8 +28,8 @@ final class PartASections {
     @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
 
     @Override
-    dev.diffusion4j.Sampler sampler() {
-      return sampling.sampler;
+    dev.diffusion4j.SamplerSettings sampler() {
+      return sampling.settings();
     }
   }
 

@@ -256,8 +256,8 @@ final class PartBSections {
     @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
 
     @Override
-    dev.diffusion4j.Sampler sampler() {
-      return sampling.sampler;
+    dev.diffusion4j.SamplerSettings sampler() {
+      return sampling.settings();
     }
 
     @Option(
@@ -317,7 +317,7 @@ final class PartBSections {
                       + ": 40 samples, "
                       + steps
                       + " "
-                      + sampler().cliName().toUpperCase(java.util.Locale.ROOT)
+                      + sampler().sampler().cliName().toUpperCase(java.util.Locale.ROOT)
                       + " steps"
                       + (kind().equals("class") ? ", guidance 5, four of each digit." : ".")));
         }
@@ -404,8 +404,8 @@ final class PartBSections {
     @picocli.CommandLine.Mixin SamplerOption sampling = new SamplerOption();
 
     @Override
-    dev.diffusion4j.Sampler sampler() {
-      return sampling.sampler;
+    dev.diffusion4j.SamplerSettings sampler() {
+      return sampling.settings();
     }
 
     @Option(

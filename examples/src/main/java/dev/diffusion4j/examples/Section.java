@@ -26,8 +26,8 @@ abstract class Section implements Callable<Integer> {
   abstract List<Figure> render(Context ctx);
 
   /** The sampler of the section's pipelines: DDPM, unless the subcommand takes --sampler. */
-  dev.diffusion4j.Sampler sampler() {
-    return dev.diffusion4j.Sampler.DDPM;
+  dev.diffusion4j.SamplerSettings sampler() {
+    return dev.diffusion4j.SamplerSettings.of(dev.diffusion4j.Sampler.DDPM);
   }
 
   Context context(Path dir) {
@@ -77,6 +77,7 @@ abstract class Section implements Callable<Integer> {
    * @throws IllegalArgumentException naming the option and why it does not apply
    */
   void refuseIgnoredOptions() {
+    sampler(); // refuses a scheduler option that the chosen sampler has not
     if (run.models != null && !usesModels()) {
       throw new IllegalArgumentException(
           "--models does not apply to " + commandName() + ": this run reads no MNIST model");

@@ -51,9 +51,9 @@ final class Study {
   /**
    * A pipeline over the study's strided timesteps with DDPM, or as many steps of another sampler.
    */
-  dev.diffusion4j.Pipeline pipeline(dev.diffusion4j.Sampler sampler) {
+  dev.diffusion4j.Pipeline pipeline(dev.diffusion4j.SamplerSettings sampler) {
     dev.diffusion4j.Pipeline p = diffusion.pipeline();
-    return sampler == dev.diffusion4j.Sampler.DDPM
+    return sampler.sampler() == dev.diffusion4j.Sampler.DDPM
         ? p.timesteps(strided)
         : p.sampler(sampler).steps(strided.steps());
   }

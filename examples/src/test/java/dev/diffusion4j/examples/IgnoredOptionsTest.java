@@ -87,9 +87,58 @@ class IgnoredOptionsTest {
         .add(new String[] {message, String.join("\u0000", all)});
   }
 
+  private static final String ALL_BUT_DDPM = "ddim, dpm++, unipc, euler-a, lms";
+
+  /**
+   * Each scheduler option of {@code --sampler} with a sampler whose scheduler lacks it, and the
+   * samplers the refusal names.
+   */
+  private static final List<String[]> SCHEDULER_OPTIONS =
+      List.of(
+          new String[] {"--karras", null, "euler-a", "dpm++, unipc, lms", "use_karras_sigmas"},
+          new String[] {"--solver-order", "2", "ddim", "dpm++, unipc, lms", "solver_order"},
+          new String[] {"--lu-lambdas", null, "unipc", "dpm++", "use_lu_lambdas"},
+          new String[] {"--eta", "0.5", "dpm++", "ddim", "eta"},
+          new String[] {"--timestep-spacing", "trailing", "ddpm", ALL_BUT_DDPM, "timestep_spacing"},
+          new String[] {"--algorithm", "sde-dpmsolver++", "unipc", "dpm++", "algorithm_type"},
+          new String[] {"--steps-offset", "1", "ddpm", ALL_BUT_DDPM, "steps_offset"});
+
+  /** The arguments a command needs before it reaches its checks of the sampler's options. */
+  private List<String> required(String command, String any) {
+    return switch (command) {
+      case "mnist-sample" -> List.of("--model", "class", "--per-digit", "1");
+      case "generate" -> List.of("--models", any, "--prompt", "x");
+      default -> List.of();
+    };
+  }
+
   private void table() {
     String ifDir = dir.resolve("if").toString();
     String any = dir.resolve("any").toString();
+    for (var sub : Main.commandLine().getSubcommands().entrySet()) {
+      if (sub.getValue().getCommandSpec().findOption("--sampler") == null) {
+        continue;
+      }
+      String command = sub.getKey();
+      for (String[] o : SCHEDULER_OPTIONS) {
+        List<String> args = new ArrayList<>(required(command, any));
+        args.addAll(List.of("--sampler", o[2], o[0]));
+        if (o[1] != null) {
+          args.add(o[1]);
+        }
+        refused(
+            command,
+            o[0],
+            o[0]
+                + " does not apply to --sampler "
+                + o[2]
+                + ", whose scheduler has no "
+                + o[4]
+                + "; it is for --sampler "
+                + o[3],
+            args.toArray(String[]::new));
+      }
+    }
     refused("showcase", "--image", "--image is the test image of the IF", "--image", any);
     refused(
         "generate",
@@ -296,6 +345,56 @@ class IgnoredOptionsTest {
         .as("options neither used by every run nor refused when ignored")
         .isEmpty();
     assertThat(checked).isGreaterThan(40);
+  }
+
+  @Test
+  void badSchedulerOptionValuesAreRefusedBeforeAnyWork() {
+    String out = dir.resolve("out").toString();
+    String[][] cases = {
+      {"dpm++", "--solver-order", "4", "solverOrder must be in [1, 3], but is: 4"},
+      {"lms", "--solver-order", "5", "order must be in [1, 4], but is: 5"},
+      {"ddim", "--eta", "-1", "eta must be >= 0 and finite, but is: -1.0"},
+      {"unipc", "--timestep-spacing", "even", "unknown timestep_spacing 'even'"},
+      {"dpm++", "--algorithm", "dpmsolver", "unknown algorithm_type 'dpmsolver'"},
+    };
+    for (String[] c : cases) {
+      CommandLine cmd = Main.commandLine();
+      StringWriter err = new StringWriter();
+      cmd.setErr(new PrintWriter(err));
+      int code =
+          cmd.execute(
+              "mnist-sample",
+              "--model",
+              "class",
+              "--per-digit",
+              "1",
+              "--sampler",
+              c[0],
+              c[1],
+              c[2],
+              "--out",
+              out);
+      assertThat(code).as("%s %s %s: %s", c[0], c[1], c[2], err).isEqualTo(2);
+      assertThat(err.toString()).contains("error: " + c[3]);
+    }
+    // two options that the scheduler refuses together
+    CommandLine cmd = Main.commandLine();
+    StringWriter err = new StringWriter();
+    cmd.setErr(new PrintWriter(err));
+    int code =
+        cmd.execute(
+            "mnist-sampling",
+            "--sampler",
+            "dpm++",
+            "--algorithm",
+            "sde-dpmsolver++",
+            "--solver-order",
+            "3",
+            "--out",
+            out);
+    assertThat(code).as("%s", err).isEqualTo(2);
+    assertThat(err.toString()).contains("error: solverOrder 3 is not offered with sde-dpmsolver++");
+    assertThat(dir.resolve("out")).doesNotExist();
   }
 
   @Test
