@@ -32,7 +32,8 @@ import picocli.CommandLine.Command;
       MnistSample.class,
       DenoiserEvaluation.class,
       BlurBenchmark.class,
-      MnistBenchmark.class
+      MnistBenchmark.class,
+      IFBenchmark.class
     })
 public final class Main implements java.util.concurrent.Callable<Integer> {
 
