@@ -60,6 +60,8 @@ public record IFConfig(
   /** Float16 arithmetic, as diffusers' {@code torch_dtype=torch.float16} on a GPU: {@value}. */
   public static final String FP16_CUDA = "fp16-cuda";
 
+  private static final System.Logger LOG = System.getLogger(IFConfig.class.getName());
+
   private static final java.util.List<String> FLAVOURS = java.util.List.of(FP32, FP16, FP16_CUDA);
 
   /**
@@ -81,9 +83,8 @@ public record IFConfig(
    * place of a default that is {@value #FP16_CUDA}.
    *
    * @param cuda whether the sessions run on CUDA
-   * @return the file
-   * @throws IllegalArgumentException on the CPU when the folder holds only the {@value #FP16_CUDA}
-   *     flavour, naming it and the flavour the CPU needs
+   * @return the file; the {@value #FP16_CUDA} one on the CPU too (said in one log line) when the
+   *     folder holds no other
    */
   public Path stageOne(boolean cuda) {
     return pick(stageOne, stageOneFlavours, cuda, "stage_I");
@@ -94,7 +95,6 @@ public record IFConfig(
    *
    * @param cuda whether the sessions run on CUDA
    * @return the file, or {@code null} when the folder has no stage II
-   * @throws IllegalArgumentException as {@link #stageOne(boolean)}
    */
   public Path stageTwo(boolean cuda) {
     return stageTwo == null ? null : pick(stageTwo, stageTwoFlavours, cuda, "stage_II");
@@ -113,18 +113,15 @@ public record IFConfig(
         return flavours.get(f);
       }
     }
-    throw new IllegalArgumentException(
-        "IF models folder "
-            + dir
-            + " holds "
-            + s
-            + " only as "
-            + fallback.getFileName()
-            + ", the "
-            + FP16_CUDA
-            + " flavour (float16 arithmetic, for CUDA), but the sessions run on the CPU, whose"
-            + " ONNX Runtime provider lacks float16 kernels for it; export it again with"
-            + " export_if.py --dtype fp16 (float16 weights, float32 arithmetic) or fp32");
+    LOG.log(
+        System.Logger.Level.INFO,
+        "IF models folder {0} holds {1} only as {2}, the {3} flavour (float16 arithmetic, for"
+            + " CUDA); running it on the CPU (export_if.py --dtype fp32 or fp16 writes the CPU''s)",
+        dir,
+        s,
+        fallback.getFileName(),
+        FP16_CUDA);
+    return fallback;
   }
 
   /**
