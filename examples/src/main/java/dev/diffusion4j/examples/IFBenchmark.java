@@ -69,12 +69,9 @@ final class IFBenchmark implements Callable<Integer> {
       description = "Python with diffusers (default: /usr/bin/python3; PYTHONPATH as for it).")
   String python;
 
-  @Option(names = "--skip-diffusers", description = "Reuse --reference as written by a last run.")
-  boolean skipDiffusers;
-
   @Option(
       names = "--reference",
-      description = "Where the diffusers run is written (default: a temporary file).")
+      description = "Where the diffusers run is written and kept (default: a temporary file).")
   Path reference;
 
   @Override
@@ -95,9 +92,7 @@ final class IFBenchmark implements Callable<Integer> {
     }
     Path ref = reference != null ? reference : Files.createTempFile("bench-if-", ".safetensors");
     String loadBefore = loadAverage();
-    if (!skipDiffusers) {
-      runDiffusers(ref);
-    }
+    runDiffusers(ref);
     Safetensors diffusers = Safetensors.read(ref);
     List<Tensor> noise = new ArrayList<>();
     for (int i = 0; diffusers.tensors().containsKey("noise_" + i); i++) {
