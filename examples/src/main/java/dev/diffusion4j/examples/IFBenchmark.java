@@ -149,7 +149,7 @@ final class IFBenchmark implements Callable<Integer> {
     double torchRss = Double.parseDouble(diffusers.metadata().get("peak_rss_kib")) / (1 << 20);
     System.out.printf(
         Locale.ROOT,
-        "IF stage %d, %s, timesteps %s, guidance, batch 2 per UNet run, %d threads, float32"
+        "IF stage %d, %s, timesteps %s, guidance, batch 2 per UNet run, %d threads, diffusers in float32"
             + " (load average %s before, %s after):%n",
         stage,
         models.getFileName(),
