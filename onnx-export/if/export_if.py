@@ -10,6 +10,11 @@ inside the graph, so ONNX Runtime's CPU provider runs it). Tested with diffusers
     python onnx-export/if/export_if.py --stage1 DeepFloyd/IF-I-XL-v1.0 --stage2 DeepFloyd/IF-II-L-v1.0 \\
         --out models/if --dtype fp16
 
+``--dtype fp16-cuda`` computes in float16 instead (as diffusers' ``torch_dtype=torch.float16`` on a GPU; for CUDA,
+unverified there), and ``--dtype fp32,fp16,fp16-cuda`` writes several flavours from one trace: the first as
+``stage_I.onnx`` (config.json's ``unet``), each other as ``stage_I.<dtype>.onnx``, all listed under ``unets``, from
+which ``Diffusion.deepFloyd`` takes ``fp16-cuda`` on CUDA and a CPU flavour on the CPU.
+
 ``--stage1`` and ``--stage2`` take a HuggingFace repository or a local folder in diffusers' layout (``unet/``,
 ``scheduler/`` and for stage II ``image_noising_scheduler/``); only the UNet and the schedulers are loaded, never the
 text encoder or the safety checker. Writes into ``--out``:
