@@ -10,6 +10,11 @@ inside the graph, so ONNX Runtime's CPU provider runs it). Tested with diffusers
     python onnx-export/if/export_if.py --stage1 DeepFloyd/IF-I-XL-v1.0 --stage2 DeepFloyd/IF-II-L-v1.0 \\
         --out models/if --dtype fp16
 
+``--dtype fp16-cuda`` computes in float16 instead (as diffusers' ``torch_dtype=torch.float16`` on a GPU; for CUDA,
+unverified there), and ``--dtype fp32,fp16,fp16-cuda`` writes several flavours from one trace: the first as
+``stage_I.onnx`` (config.json's ``unet``), each other as ``stage_I.<dtype>.onnx``, all listed under ``unets``, from
+which ``Diffusion.deepFloyd`` takes ``fp16-cuda`` on CUDA and a CPU flavour on the CPU.
+
 ``--stage1`` and ``--stage2`` take a HuggingFace repository or a local folder in diffusers' layout (``unet/``,
 ``scheduler/`` and for stage II ``image_noising_scheduler/``); only the UNet and the schedulers are loaded, never the
 text encoder or the safety checker. Writes into ``--out``:
@@ -212,29 +217,138 @@ def to_float16_io(model):
     return model
 
 
-def export(module, inputs, names, path, fp16):
-    """Exports into a temporary folder, converts, and writes one .onnx (+ one .data when over 2 GB) at ``path``."""
+def to_float16_arithmetic(model):
+    """True float16 arithmetic, as diffusers runs IF with ``torch_dtype=torch.float16`` on a GPU (for CUDA).
+
+    Every node on the data path of ``sample`` and ``encoder_hidden_states`` computes in float16: its float32
+    initializers are stored as float16, its ``Cast``s to float32 cast to float16, and float32 values from elsewhere
+    are cast to float16 where it reads them. What depends only on the int64 ``timestep`` / ``class_labels`` (the
+    sinusoidal embeddings and the MLP right after them) and shape arithmetic stay float32, as diffusers computes the
+    sinusoid in float32 (float16 cannot hold 999 x a frequency to the precision a sine needs); ``Resize``'s scales
+    stay float32, as ONNX requires. Float inputs and the output are float16. ONNX Runtime's CPU provider lacks
+    float16 kernels for much of this graph: the flavour is meant for the CUDA provider.
+    """
+    from onnx import TensorProto, helper, numpy_helper
+    import numpy as np
+
+    graph = model.graph
+    float_inputs = {i.name for i in graph.input if i.type.tensor_type.elem_type == TensorProto.FLOAT}
+    inits = {i.name: i for i in graph.initializer}
+    half_inits = {}
+    main = set(float_inputs)  # float values on the data path of the float inputs
+    keep_fp32 = {"Resize": {1, 2}}  # roi and scales must stay float32
+    new_nodes = []
+    casts = {}
+
+    def half_of(name):
+        if name in inits:
+            init = inits[name]
+            if init.data_type != TensorProto.FLOAT:
+                return name
+            if name not in half_inits:
+                half_inits[name] = numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float16),
+                                                           name + "__fp16")
+            return name + "__fp16"
+        if name not in casts:
+            casts[name] = name + "__to_fp16"
+            new_nodes.append(helper.make_node("Cast", [name], [casts[name]], to=TensorProto.FLOAT16,
+                                              name=name + "__to_fp16_cast"))
+        return casts[name]
+
+    float_values = set(float_inputs) | {n for n, i in inits.items() if i.data_type == TensorProto.FLOAT}
+    for node in graph.node:  # a topological order, as the exporter writes it
+        if node.op_type == "Constant":
+            t = next((a.t for a in node.attribute if a.name == "value"), None)
+            if t is not None and t.data_type == TensorProto.FLOAT:
+                float_values.update(node.output)
+            new_nodes.append(node)
+            continue
+        if node.op_type == "ConstantOfShape":
+            t = next((a.t for a in node.attribute if a.name == "value"), None)
+            if t is None or t.data_type == TensorProto.FLOAT:  # its default value is a float32 0
+                float_values.update(node.output)
+            new_nodes.append(node)
+            continue
+        if any(i in main for i in node.input if i):
+            blocked = keep_fp32.get(node.op_type, set())
+            for k, name in enumerate(node.input):
+                if name and name not in main and k not in blocked and name in float_values:
+                    node.input[k] = half_of(name)
+            if node.op_type == "Cast":
+                to = next(a for a in node.attribute if a.name == "to")
+                if to.i == TensorProto.FLOAT:
+                    to.i = TensorProto.FLOAT16
+                if to.i == TensorProto.FLOAT16:
+                    main.update(node.output)
+            elif node.op_type not in ("Shape", "Size"):
+                main.update(node.output)
+                float_values.update(node.output)
+        else:
+            if node.op_type == "Cast":
+                to = next(a for a in node.attribute if a.name == "to")
+                if to.i == TensorProto.FLOAT:
+                    float_values.update(node.output)
+            elif any(i in float_values for i in node.input if i):
+                float_values.update(node.output)
+        new_nodes.append(node)
+    used = {i for n in new_nodes for i in n.input}
+    kept = [i for i in graph.initializer if i.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(kept + list(half_inits.values()))
+    del graph.node[:]
+    graph.node.extend(new_nodes)
+    del graph.value_info[:]  # ONNX Runtime infers the types again
+    for v in list(graph.input) + list(graph.output):
+        if v.type.tensor_type.elem_type == TensorProto.FLOAT:
+            v.type.tensor_type.elem_type = TensorProto.FLOAT16
+    return model
+
+
+# --dtype flavours: how each is made from the float32 export, and the suffix of its file beside the default one
+FLAVOURS = {"fp32": None, "fp16": to_float16_io, "fp16-cuda": to_float16_arithmetic}
+
+
+def save(model, path):
+    """Writes one .onnx (+ one .data beside it when the weights are over 2 GB) at ``path``."""
+    import onnx
+
+    data = os.path.basename(path) + ".data"
+    for stale in (path, os.path.join(os.path.dirname(path), data)):
+        if os.path.exists(stale):
+            os.remove(stale)
+    weights = sum(len(i.raw_data) for i in model.graph.initializer)
+    if weights > TWO_GB - 2 ** 26:  # protobuf cannot hold more than 2 GB; keep a margin for the graph
+        onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=data, size_threshold=1024)
+    else:
+        onnx.save_model(model, path)
+
+
+def flavour_file(stem, flavour, first):
+    """``stage_I.onnx`` for the first flavour asked for (config.json's ``unet``), ``stage_I.<flavour>.onnx`` else."""
+    return f"{stem}.onnx" if first else f"{stem}.{flavour}.onnx"
+
+
+def export(module, inputs, names, out, stem, flavours):
+    """Exports once into a temporary folder and writes each flavour; returns {flavour: file name}."""
     import onnx
 
     tmp = tempfile.mkdtemp(prefix="export_if_")
+    files = {}
     try:
         raw = os.path.join(tmp, "model.onnx")
         torch_export(module, inputs, names, raw)
-        model = onnx.load(raw, load_external_data=True)
-        if fp16:
-            model = to_float16_io(model)
-        data = os.path.basename(path) + ".data"
-        for stale in (path, os.path.join(os.path.dirname(path), data)):
-            if os.path.exists(stale):
-                os.remove(stale)
-        weights = sum(len(i.raw_data) for i in model.graph.initializer)
-        if weights > TWO_GB - 2 ** 26:  # protobuf cannot hold more than 2 GB; keep a margin for the graph
-            onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
-                            location=data, size_threshold=1024)
-        else:
-            onnx.save_model(model, path)
+        for k, flavour in enumerate(flavours):
+            model = onnx.load(raw, load_external_data=True)
+            if FLAVOURS[flavour] is not None:
+                model = FLAVOURS[flavour](model)
+            files[flavour] = flavour_file(stem, flavour, k == 0)
+            save(model, os.path.join(out, files[flavour]))
+            print(f"wrote {files[flavour]} ({flavour})", flush=True)
+            del model
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return files
 
 
 def main():
@@ -242,13 +356,18 @@ def main():
     p.add_argument("--stage1", default="DeepFloyd/IF-I-XL-v1.0", help="a HuggingFace repository or a local folder")
     p.add_argument("--stage2", default="DeepFloyd/IF-II-L-v1.0", help="the same; '' to skip stage II")
     p.add_argument("--out", required=True)
-    p.add_argument("--dtype", choices=["fp16", "fp32"], default="fp16")
+    p.add_argument("--dtype", default="fp16",
+                   help="fp32, fp16 (float16 weights, float32 arithmetic: the CPU's), fp16-cuda (float16 arithmetic, "
+                        "as diffusers on a GPU), or several with commas from one trace: fp32,fp16,fp16-cuda. The first "
+                        "is stage_I.onnx, config.json's unet; each other is stage_I.<dtype>.onnx")
     args = p.parse_args()
+    flavours = args.dtype.split(",")
+    if not flavours or any(f not in FLAVOURS for f in flavours) or len(set(flavours)) != len(flavours):
+        p.error(f"--dtype must be one or more of {', '.join(FLAVOURS)} without repeats, but is: {args.dtype}")
 
     check_memory([args.stage1] + ([args.stage2] if args.stage2 else []))
     os.makedirs(args.out, exist_ok=True)
-    fp16 = args.dtype == "fp16"
-    variant = "fp16" if fp16 else None
+    variant = "fp16" if flavours[0] != "fp32" else None
     config = {"format": "diffusion4j-if/1"}
     b = 2
 
@@ -256,9 +375,9 @@ def main():
     size, width = unet.config.sample_size, embedding_width(unet)
     inputs = (torch.randn(b, unet.config.in_channels, size, size), torch.tensor([999, 500], dtype=torch.int64),
               torch.randn(b, 77, width))
-    export(StageOne(unet), inputs, ["sample", "timestep", "encoder_hidden_states"],
-           os.path.join(args.out, "stage_I.onnx"), fp16)
-    config["stage_I"] = {"unet": "stage_I.onnx", "sample_size": size, "embedding_width": width,
+    files = export(StageOne(unet), inputs, ["sample", "timestep", "encoder_hidden_states"], args.out, "stage_I",
+                   flavours)
+    config["stage_I"] = {"unet": files[flavours[0]], "unets": files, "sample_size": size, "embedding_width": width,
                          "source": args.stage1, "scheduler": scheduler_config(load_scheduler(args.stage1, "scheduler"))}
     del unet
 
@@ -267,10 +386,10 @@ def main():
         size, width = unet.config.sample_size, embedding_width(unet)
         inputs = (torch.randn(b, unet.config.in_channels, size, size), torch.tensor([999, 500], dtype=torch.int64),
                   torch.randn(b, 77, width), torch.tensor([250, 250], dtype=torch.int64))
-        export(StageTwo(unet), inputs, ["sample", "timestep", "encoder_hidden_states", "class_labels"],
-               os.path.join(args.out, "stage_II.onnx"), fp16)
+        files = export(StageTwo(unet), inputs, ["sample", "timestep", "encoder_hidden_states", "class_labels"],
+                       args.out, "stage_II", flavours)
         noising = load_scheduler(args.stage2, "image_noising_scheduler")
-        config["stage_II"] = {"unet": "stage_II.onnx", "sample_size": size, "embedding_width": width,
+        config["stage_II"] = {"unet": files[flavours[0]], "unets": files, "sample_size": size, "embedding_width": width,
                               "source": args.stage2,
                               "scheduler": scheduler_config(load_scheduler(args.stage2, "scheduler")),
                               "image_noising_scheduler": {

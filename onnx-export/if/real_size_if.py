@@ -5,6 +5,7 @@ as diffusers pipeline folders that ``export_if.py`` takes.
     pip install diffusers==0.27.2 torch
     python onnx-export/if/real_size_if.py --count                       # the table of parameter counts
     python onnx-export/if/real_size_if.py --build IF-I-M --out /tmp/if-i-m  # a diffusers folder, random weights
+    python onnx-export/if/real_size_if.py --config-only IF-I-XL --out /tmp/xl  # its config alone (export_if.py's guard)
 
 ``--count`` builds every configuration on torch's ``meta`` device (each parameter is created and moved there at once,
 as accelerate's ``init_empty_weights`` does, so no weights stay in memory; 4.3B parameters count in seconds), checks
@@ -147,12 +148,23 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", action="store_true", help="print the parameter counts (nothing is allocated)")
     parser.add_argument("--build", choices=sorted(CONFIGS), help="save this configuration as a diffusers folder")
-    parser.add_argument("--out", help="the folder --build writes")
+    parser.add_argument("--config-only", choices=sorted(CONFIGS),
+                        help="write only this configuration's unet/config.json into --out (no weights): enough "
+                             "for export_if.py's memory check, which counts the parameters from the config")
+    parser.add_argument("--out", help="the folder --build or --config-only writes")
     args = parser.parse_args()
-    if not args.count and not args.build:
-        parser.error("give --count or --build NAME --out DIR")
-    if args.build and not args.out:
-        parser.error("--build needs --out")
+    if not args.count and not args.build and not args.config_only:
+        parser.error("give --count, --build NAME --out DIR or --config-only NAME --out DIR")
+    if (args.build or args.config_only) and not args.out:
+        parser.error("--build and --config-only need --out")
+    if args.config_only:
+        import json
+
+        os.makedirs(os.path.join(args.out, "unet"), exist_ok=True)
+        config = dict(CONFIGS[args.config_only][1], _class_name="UNet2DConditionModel")
+        with open(os.path.join(args.out, "unet", "config.json"), "w") as f:
+            json.dump(config, f, indent=2)
+        print(f"wrote {args.config_only}'s unet/config.json (no weights) to {args.out}")
     if args.count:
         check_method()
         worst = 0.0

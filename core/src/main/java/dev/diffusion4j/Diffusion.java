@@ -153,7 +153,10 @@ public final class Diffusion implements AutoCloseable {
   /**
    * Opens a DeepFloyd IF models folder (the layout {@code onnx-export/if/export_if.py} writes, see
    * README): {@code config.json}, the stage I UNet, optionally the stage II UNet, and a way to
-   * encode prompts (precomputed embeddings and/or the T5 encoder with its tokenizer).
+   * encode prompts (precomputed embeddings and/or the T5 encoder with its tokenizer). Where a stage
+   * lists several float flavours ({@code export_if.py --dtype fp32,fp16,fp16-cuda}), the sessions
+   * take the {@code fp16-cuda} file (float16 arithmetic) when they run on CUDA and the default one
+   * otherwise ({@link dev.diffusion4j.model.IFConfig#stageOne(boolean)}).
    *
    * @param dir the models folder
    * @param settings how to open the sessions
@@ -175,15 +178,19 @@ public final class Diffusion implements AutoCloseable {
             dev.diffusion4j.text.T5Encoder.open(config.tokenizer(), config.textEncoder(), settings);
         opened.add(t5);
       }
+      // the float flavour for the device where the folder holds several (export_if.py --dtype)
+      boolean cuda =
+          (!config.stageOneFlavours().isEmpty() || !config.stageTwoFlavours().isEmpty())
+              && settings.device().runsOnCuda();
       dev.diffusion4j.model.IFUNet one =
           dev.diffusion4j.model.IFUNet.stageOne(
-              config.stageOne(), config.stageOneScheduler(), settings);
+              config.stageOne(cuda), config.stageOneScheduler(), settings);
       opened.add(one);
       dev.diffusion4j.model.IFUNet two =
           config.stageTwo() == null
               ? null
               : dev.diffusion4j.model.IFUNet.stageTwo(
-                  config.stageTwo(), config.stageTwoScheduler(), settings);
+                  config.stageTwo(cuda), config.stageTwoScheduler(), settings);
       if (two != null) {
         opened.add(two);
       }

@@ -180,6 +180,23 @@ public final class Device {
     }
   }
 
+  /**
+   * Whether sessions opened on this device run on CUDA: {@link #auto()} answers what it would do
+   * (the provider is appended to throwaway options), so that a caller can pick a model file for it
+   * first.
+   *
+   * @return {@code true} on CUDA, {@code false} on the CPU
+   * @throws dev.diffusion4j.DiffusionException for {@link #cuda(int)} when CUDA cannot be loaded
+   */
+  public boolean runsOnCuda() {
+    if (kind == Kind.CPU) {
+      return false;
+    }
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      return configure(options);
+    }
+  }
+
   @Override
   public String toString() {
     return switch (kind) {

@@ -19,6 +19,12 @@ import java.nio.file.Path;
  * dynamic_thresholding_ratio} and {@code sample_max_value}; a folder without a scheduler section
  * gets the write-up's ({@link DDPMScheduler#deepFloydIF()}).
  *
+ * <p>A stage may list several files of the same UNet under {@code "unets"}, one per float flavour
+ * ({@value #FP32}, {@value #FP16}: float16 weights with float32 arithmetic, for the CPU; {@value
+ * #FP16_CUDA}: float16 arithmetic as diffusers runs IF on a GPU), as {@code export_if.py --dtype
+ * fp32,fp16,fp16-cuda} writes them; {@code "unet"} names the default. {@link #stageOne(boolean)}
+ * and {@link #stageTwo(boolean)} pick the flavour for the device the sessions run on.
+ *
  * @param dir the models folder
  * @param stageOne the stage I UNet file
  * @param stageOneScheduler its scheduler
@@ -29,6 +35,8 @@ import java.nio.file.Path;
  * @param textEncoder the T5 encoder file, or {@code null}
  * @param tokenizer the tokenizer.json, or {@code null}
  * @param embeddings the precomputed embeddings file, or {@code null}
+ * @param stageOneFlavours the stage I files by flavour (empty when config.json lists none)
+ * @param stageTwoFlavours the stage II files by flavour (empty when config.json lists none)
  */
 public record IFConfig(
     Path dir,
@@ -39,7 +47,82 @@ public record IFConfig(
     DDPMScheduler stageTwoScheduler,
     Path textEncoder,
     Path tokenizer,
-    Path embeddings) {
+    Path embeddings,
+    java.util.Map<String, Path> stageOneFlavours,
+    java.util.Map<String, Path> stageTwoFlavours) {
+
+  /** The float32 flavour: {@value}. */
+  public static final String FP32 = "fp32";
+
+  /** Float16 weights, float32 arithmetic (ONNX Runtime's CPU provider runs it): {@value}. */
+  public static final String FP16 = "fp16";
+
+  /** Float16 arithmetic, as diffusers' {@code torch_dtype=torch.float16} on a GPU: {@value}. */
+  public static final String FP16_CUDA = "fp16-cuda";
+
+  private static final System.Logger LOG = System.getLogger(IFConfig.class.getName());
+
+  private static final java.util.List<String> FLAVOURS = java.util.List.of(FP32, FP16, FP16_CUDA);
+
+  /**
+   * Copies the flavour maps.
+   *
+   * @throws IllegalArgumentException when a flavour map is missing
+   */
+  public IFConfig {
+    if (stageOneFlavours == null || stageTwoFlavours == null) {
+      throw new IllegalArgumentException("stageOneFlavours and stageTwoFlavours must not be null");
+    }
+    stageOneFlavours = java.util.Map.copyOf(stageOneFlavours);
+    stageTwoFlavours = java.util.Map.copyOf(stageTwoFlavours);
+  }
+
+  /**
+   * The stage I file for a device: the {@value #FP16_CUDA} flavour on CUDA where the folder has it,
+   * the default ({@code "unet"}) otherwise; on the CPU, a float32 or {@value #FP16} flavour in
+   * place of a default that is {@value #FP16_CUDA}.
+   *
+   * @param cuda whether the sessions run on CUDA
+   * @return the file; the {@value #FP16_CUDA} one on the CPU too (said in one log line) when the
+   *     folder holds no other
+   */
+  public Path stageOne(boolean cuda) {
+    return pick(stageOne, stageOneFlavours, cuda, "stage_I");
+  }
+
+  /**
+   * The stage II file for a device, as {@link #stageOne(boolean)} picks it.
+   *
+   * @param cuda whether the sessions run on CUDA
+   * @return the file, or {@code null} when the folder has no stage II
+   */
+  public Path stageTwo(boolean cuda) {
+    return stageTwo == null ? null : pick(stageTwo, stageTwoFlavours, cuda, "stage_II");
+  }
+
+  private Path pick(Path fallback, java.util.Map<String, Path> flavours, boolean cuda, String s) {
+    Path gpu = flavours.get(FP16_CUDA);
+    if (cuda) {
+      return gpu != null ? gpu : fallback;
+    }
+    if (gpu == null || !gpu.equals(fallback)) {
+      return fallback;
+    }
+    for (String f : java.util.List.of(FP32, FP16)) {
+      if (flavours.containsKey(f)) {
+        return flavours.get(f);
+      }
+    }
+    LOG.log(
+        System.Logger.Level.INFO,
+        "IF models folder {0} holds {1} only as {2}, the {3} flavour (float16 arithmetic, for"
+            + " CUDA); running it on the CPU (export_if.py --dtype fp32 or fp16 writes the CPU''s)",
+        dir,
+        s,
+        fallback.getFileName(),
+        FP16_CUDA);
+    return fallback;
+  }
 
   /**
    * Reads {@code dir/config.json}.
@@ -72,14 +155,17 @@ public record IFConfig(
       throw new IllegalArgumentException(file + " has no \"stage_I\" section");
     }
     Path stageOne = requireFile(dir, string(s1, "unet", file), "stage_I.unet");
+    java.util.Map<String, Path> flavours1 = flavours(dir, s1, "stage_I", file);
     JsonObject sched1 = object(s1, "scheduler", file);
     DDPMScheduler scheduler1 = scheduler(sched1, file);
     DDPMScheduler.Thresholding thr1 = thresholding(sched1, file);
     Path stageTwo = null;
     DDPMScheduler scheduler2 = null;
+    java.util.Map<String, Path> flavours2 = java.util.Map.of();
     JsonObject s2 = object(root, "stage_II", file);
     if (s2 != null) {
       stageTwo = requireFile(dir, string(s2, "unet", file), "stage_II.unet");
+      flavours2 = flavours(dir, s2, "stage_II", file);
       scheduler2 = scheduler(object(s2, "scheduler", file), file);
     }
     Path encoder = null;
@@ -120,7 +206,41 @@ public record IFConfig(
               + " and tokenizer that config.json names, and neither is there");
     }
     return new IFConfig(
-        dir, stageOne, scheduler1, thr1, stageTwo, scheduler2, encoder, tokenizer, embeddings);
+        dir,
+        stageOne,
+        scheduler1,
+        thr1,
+        stageTwo,
+        scheduler2,
+        encoder,
+        tokenizer,
+        embeddings,
+        flavours1,
+        flavours2);
+  }
+
+  /** The "unets" object of a stage: flavour name to file, each file present. */
+  private static java.util.Map<String, Path> flavours(
+      Path dir, JsonObject stage, String name, Path file) {
+    JsonObject unets = object(stage, "unets", file);
+    java.util.Map<String, Path> map = new java.util.LinkedHashMap<>();
+    if (unets != null) {
+      for (String key : unets.keySet()) {
+        if (!FLAVOURS.contains(key)) {
+          throw new IllegalArgumentException(
+              file
+                  + ": \""
+                  + name
+                  + ".unets\" must have keys among "
+                  + FLAVOURS
+                  + ", but has: \""
+                  + key
+                  + "\"");
+        }
+        map.put(key, requireFile(dir, string(unets, key, file), name + ".unets." + key));
+      }
+    }
+    return map;
   }
 
   private static JsonObject object(JsonObject o, String key, Path file) {

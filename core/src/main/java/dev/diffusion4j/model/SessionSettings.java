@@ -33,6 +33,13 @@ public record SessionSettings(Device device, int intraOpThreads, OptLevel optimi
    */
   public static final String ALLOW_SPINNING_PROPERTY = "diffusion4j.ort.allowSpinning";
 
+  /**
+   * The system property that turns ONNX Runtime's per-operator profile on: {@value}, set to a file
+   * prefix; each session opened afterwards writes {@code <prefix>_<date>.json} (Chrome trace
+   * format, one event per operator run) when it closes. For benchmarks; read when a session opens.
+   */
+  public static final String PROFILE_PROPERTY = "diffusion4j.ort.profile";
+
   /** Auto device, ONNX Runtime's thread count, every graph optimisation. */
   public static final SessionSettings DEFAULT =
       new SessionSettings(Device.auto(), 0, OptLevel.ALL_OPT);
@@ -90,6 +97,10 @@ public record SessionSettings(Device device, int intraOpThreads, OptLevel optimi
       options.addConfigEntry(
           "session.intra_op.allow_spinning",
           Boolean.parseBoolean(System.getProperty(ALLOW_SPINNING_PROPERTY)) ? "1" : "0");
+      String profile = System.getProperty(PROFILE_PROPERTY);
+      if (profile != null && !profile.isEmpty()) {
+        options.enableProfiling(profile);
+      }
       cudaAdded[0] = device.configure(options);
       return options;
     } catch (OrtException | RuntimeException e) {

@@ -33,7 +33,8 @@ import picocli.CommandLine.Command;
       DenoiserEvaluation.class,
       BlurBenchmark.class,
       MnistBenchmark.class,
-      Serve.class
+      Serve.class,
+      IFBenchmark.class
     })
 public final class Main implements java.util.concurrent.Callable<Integer> {
 

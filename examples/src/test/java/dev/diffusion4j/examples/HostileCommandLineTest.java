@@ -57,6 +57,14 @@ class HostileCommandLineTest {
     refused(run("bench-blur", "--seconds", "-1"), 2, "seconds must be in (0, 3600], but is: -1.0");
     refused(run("bench-mnist", "--threads", "-4"), 2, "threads must be in [0, 1024], but is: -4");
     refused(run("bench-mnist", "--steps", "0"), 2, "steps must be in [1, 300], but is: 0");
+    refused(
+        run("bench-if", "--models", "m", "--source", "s", "--stage", "3"),
+        2,
+        "stage must be 1 or 2, but is: 3");
+    refused(
+        run("bench-if", "--models", "m", "--source", "s", "--timesteps", "999"),
+        2,
+        "timesteps must hold at least 2 entries, but are: [999]");
   }
 
   @Test
