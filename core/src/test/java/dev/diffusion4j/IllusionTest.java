@@ -270,6 +270,39 @@ class IllusionTest {
     assertThat(maxAbsDiff(referenced, sdedit)).isLessThan(1e-6);
   }
 
+  @Test
+  void aGenerationAnimatesItsIllusion() {
+    Generation anagram =
+        diffusion
+            .pipeline()
+            .label(6)
+            .steps(2)
+            .seed(4)
+            .anagram(Condition.label(9), View.ROT180)
+            .anagram(Condition.label(2), View.named("patch_permute:4"))
+            .samples(2)
+            .generate();
+    dev.diffusion4j.view.Animation a = anagram.animation(1);
+    // one clip per view, each of 2 holds, 2 fades and the transition, there and back
+    int clip =
+        2
+            * (2
+                + 2 * dev.diffusion4j.view.Animation.FADE_FRAMES
+                + dev.diffusion4j.view.Animation.TRANSITION_FRAMES);
+    assertThat(a.frames()).hasSize(2 * clip);
+    assertThat(a.frames().get(0).getWidth()).isEqualTo(294); // 28 px x 7, on a frame 1.5 x that
+    Generation hybrid =
+        diffusion.pipeline().label(8).steps(2).seed(4).hybrid(Condition.label(1)).generate();
+    assertThat(hybrid.animation(0).frames()).hasSize(clip);
+    Generation plain = diffusion.pipeline().label(8).steps(2).seed(4).generate();
+    assertThatThrownBy(() -> plain.animation(0))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("anagram or a hybrid");
+    assertThatThrownBy(() -> anagram.animation(2))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("[0, 2)");
+  }
+
   static double maxAbsDiff(Tensor a, Tensor b) {
     assertThat(a.shape()).isEqualTo(b.shape());
     double worst = 0;
