@@ -110,7 +110,9 @@ class IllusionReferenceTest {
   static List<Tensor> noise(String name, boolean faithful) {
     List<Tensor> list = new ArrayList<>();
     for (int i = 0; ref.tensors().containsKey(name + "_noise_" + i); i++) {
-      list.add(ref.get(name + "_noise_" + i));
+      Tensor z = ref.get(name + "_noise_" + i);
+      // ref_im's torch.randn_like(ref_im) draws [3, 64, 64]: one sample's worth
+      list.add(z.rank() == 3 ? z.reshape(1, z.dim(0), z.dim(1), z.dim(2)) : z);
     }
     if (!faithful && name.contains("ref_im")) {
       // without the reference the run draws no reference noise: the initial and the step draws

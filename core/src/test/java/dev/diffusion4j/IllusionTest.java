@@ -290,7 +290,7 @@ class IllusionTest {
                 + 2 * dev.diffusion4j.view.Animation.FADE_FRAMES
                 + dev.diffusion4j.view.Animation.TRANSITION_FRAMES);
     assertThat(a.frames()).hasSize(2 * clip);
-    assertThat(a.frames().get(0).getWidth()).isEqualTo(294); // 28 px x 7, on a frame 1.5 x that
+    assertThat(a.frames().get(0).getWidth()).isEqualTo(210); // 28 px x 5, on a frame 1.5 x that
     Generation hybrid =
         diffusion.pipeline().label(8).steps(2).seed(4).hybrid(Condition.label(1)).generate();
     assertThat(hybrid.animation(0).frames()).hasSize(clip);

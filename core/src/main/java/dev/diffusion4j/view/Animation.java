@@ -40,7 +40,7 @@ import java.util.List;
 public final class Animation {
 
   /** The image's size on the frame, about: {@value} px (upstream's {@code im_size} 256). */
-  public static final int DISPLAY_SIZE = 192;
+  public static final int DISPLAY_SIZE = 144;
 
   /** How much a hybrid shrinks at the end of its transition ({@code resize_factor}): {@value}. */
   public static final int RESIZE_FACTOR = 12;
@@ -48,7 +48,7 @@ public final class Animation {
   /**
    * The frames of the transition ({@code transition_duration}, 60 at 30 fps upstream): {@value}.
    */
-  public static final int TRANSITION_FRAMES = 24;
+  public static final int TRANSITION_FRAMES = 20;
 
   /** The frames of a caption's fade ({@code text_fade_duration}, 10 upstream): {@value}. */
   public static final int FADE_FRAMES = 5;
