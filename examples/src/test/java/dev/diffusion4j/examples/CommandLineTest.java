@@ -184,7 +184,7 @@ class CommandLineTest {
                 "0.6,0.4",
                 "--out",
                 out()))
-        .contains("--weights weigh the mean; they cannot be combined with --reduction ALTERNATE");
+        .contains("--weights weigh the mean; they cannot be combined with --reduction alternate");
     assertThat(run("mnist-hybrid", "--components", "grayscale", "color", "--out", out()))
         .contains("grayscale needs 3 colour channels, but the image has 1 channel");
     assertThat(

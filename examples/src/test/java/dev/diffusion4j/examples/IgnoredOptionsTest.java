@@ -157,6 +157,7 @@ class IgnoredOptionsTest {
             "mnist-translate",
             "mnist-anagram",
             "mnist-hybrid",
+            "mnist-illusions",
             "if-upscale")) {
       refused(technique, "--image", "--image is the test image of the IF run", "--image", any);
       refused(
@@ -203,6 +204,45 @@ class IgnoredOptionsTest {
           option,
           "1");
     }
+    refused(
+        "mnist-anagram",
+        "--reduction",
+        "--reduction does not apply to mnist-anagram with --if-models",
+        "--if-models",
+        ifDir,
+        "--reduction",
+        "sum");
+    refused(
+        "mnist-anagram",
+        "--animate",
+        "--animate does not apply to mnist-anagram with --if-models",
+        "--if-models",
+        ifDir,
+        "--animate");
+    refused(
+        "mnist-hybrid",
+        "--components",
+        "--components does not apply to mnist-hybrid with --if-models",
+        "--if-models",
+        ifDir,
+        "--components",
+        "low_pass",
+        "high_pass");
+    refused(
+        "mnist-hybrid",
+        "--reduction",
+        "--reduction does not apply to mnist-hybrid with --if-models",
+        "--if-models",
+        ifDir,
+        "--reduction",
+        "mean");
+    refused(
+        "mnist-hybrid",
+        "--animate",
+        "--animate does not apply to mnist-hybrid with --if-models",
+        "--if-models",
+        ifDir,
+        "--animate");
   }
 
   @Test
