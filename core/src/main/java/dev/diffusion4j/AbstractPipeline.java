@@ -9,8 +9,10 @@ import dev.diffusion4j.schedule.NoiseSchedule;
 import dev.diffusion4j.schedule.Scheduler;
 import dev.diffusion4j.schedule.Timesteps;
 import dev.diffusion4j.tensor.Tensor;
+import dev.diffusion4j.view.Factorization;
 import dev.diffusion4j.view.View;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
@@ -572,8 +574,8 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     for (Request.ViewTerm v : technique.views()) {
       checkCondition(v.condition(), "anagram condition");
     }
-    if (technique.highCondition() != null) {
-      checkCondition(technique.highCondition(), "hybrid condition");
+    for (Condition c : technique.hybridConditions()) {
+      checkCondition(c, "hybrid condition");
     }
     this.technique = technique;
     return self();
@@ -613,7 +615,83 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     if (blur == null) {
       throw new IllegalArgumentException("blur must not be null");
     }
-    technique = technique.asHybrid(checkCondition(high, "hybrid condition"), blur);
+    technique =
+        technique.asHybrid(Technique.hybrid(checkCondition(high, "hybrid condition"), blur));
+    return self();
+  }
+
+  /**
+   * Makes a factorized illusion of any decomposition (Geng, Park and Owens, "Factorized Diffusion",
+   * 2024): component 0 from the primary condition, component {@code i} from {@code others[i - 1]},
+   * their noise estimates summed ({@link Technique.Reduction#SUM}, set another with {@link
+   * #reduction}).
+   *
+   * <pre>{@code
+   * diffusion.pipeline().label(8).hybrid(Factorization.parse("low_pass", "high_pass"),
+   *     Condition.label(1)).generate();
+   * diffusion.pipeline().prompt("a photo of a dog")                  // IF: colour hybrid
+   *     .hybrid(Factorization.colorHybrid(), Condition.prompt("a photo of a cat")).generate();
+   * }</pre>
+   *
+   * @param factorization the decomposition, e.g. {@link Factorization#tripleHybrid(double,
+   *     double)}; each component is checked against the model's shape when the run starts
+   * @param others one condition per component after the first
+   * @return this builder
+   * @throws IllegalArgumentException if the counts disagree, or a condition does not fit the model
+   */
+  public B hybrid(Factorization factorization, Condition... others) {
+    requireConditional("hybrid");
+    if (others == null) {
+      throw new IllegalArgumentException("others must not be null");
+    }
+    List<Condition> list = new ArrayList<>();
+    for (Condition c : others) {
+      list.add(checkCondition(c, "hybrid condition"));
+    }
+    technique = technique.asHybrid(Technique.hybrid(factorization, list));
+    return self();
+  }
+
+  /**
+   * Sets how the estimates of an anagram's views or a hybrid's components are reduced to one per
+   * step (visual_anagrams' {@code reduction}): {@link Technique.Reduction#MEAN} (an anagram's
+   * default), {@link Technique.Reduction#SUM} (a hybrid's) or {@link Technique.Reduction#ALTERNATE}
+   * (one view per step in turn).
+   *
+   * @param reduction the reduction
+   * @return this builder
+   * @throws IllegalArgumentException if it is null, or contradicts anagram weights
+   */
+  public B reduction(Technique.Reduction reduction) {
+    if (reduction == null) {
+      throw new IllegalArgumentException(
+          "reduction must be one of "
+              + Arrays.toString(Technique.Reduction.values())
+              + ", but is: null");
+    }
+    technique = technique.withReduction(reduction);
+    return self();
+  }
+
+  /**
+   * Fixes the first component of a hybrid from a reference image (visual_anagrams' {@code ref_im},
+   * its inverse problems): e.g. the low frequencies of a photo with the high frequencies of a
+   * prompt, or {@code grayscale} from a photo and {@code color} from a prompt (colourisation). See
+   * {@link Technique#withReference(Tensor)}. Call after {@code hybrid(..)}.
+   *
+   * @param image {@code [1, C, H, W]} or {@code [C, H, W]} in the model's value range. Not
+   *     modified.
+   * @return this builder
+   * @throws IllegalArgumentException if the image is null or not one image, or no hybrid is set
+   */
+  public B referenceImage(Tensor image) {
+    if (technique.kind() != Technique.Kind.HYBRID) {
+      throw new IllegalArgumentException(
+          "referenceImage fixes a hybrid's first component: call hybrid(..) first, but the"
+              + " technique is: "
+              + technique);
+    }
+    technique = technique.withReference(image);
     return self();
   }
 
@@ -687,6 +765,7 @@ public abstract sealed class AbstractPipeline<B extends AbstractPipeline<B>>
     }
     timesteps.checkAgainst(denoiser.scheduler().schedule());
     technique.checked();
+    DenoisingLoop.checkViews(technique, denoiser.sampleShape());
     if (technique.kind() != Technique.Kind.PLAIN && conditions.size() > 1) {
       throw new IllegalArgumentException(
           "anagram and hybrid take one primary condition, but got "

@@ -125,6 +125,7 @@ final class DenoisingLoop {
     int n = r.samples();
     int[] s = denoiser.sampleShape();
     int[] shape = {n, s[0], s[1], s[2]};
+    checkViews(r.technique(), s);
 
     // 2. encode the conditions
     Encoded encoded = encode(denoiser, encoder, r);
@@ -170,6 +171,8 @@ final class DenoisingLoop {
       imageCondition = config.addNoise(up, noise.next(up.shape()), r.noiseLevel());
     }
 
+    Tensor reference = reference(r.technique(), s, n);
+
     List<Tensor> captured = new ArrayList<>();
     List<Integer> capturedAt = new ArrayList<>();
     if (r.captureEvery() > 0) {
@@ -193,9 +196,13 @@ final class DenoisingLoop {
       int t = ts[i];
       int prev = i + 1 < ts.length ? ts[i + 1] : run.finalTimestep();
       // diffusers scales the whole model input, the upscaled image of stage II included
+      if (reference != null) {
+        // visual_anagrams' ref_im: the first component of x_t from the reference noised to t
+        x = r.technique().projectReference(x, scheduler.addNoise(reference, noise.next(shape), t));
+      }
       Tensor modelInput = run.scaleModelInput(x, t);
       Tensor stepImage = imageCondition == null ? null : run.scaleModelInput(imageCondition, t);
-      Prediction p = predict(denoiser, encoded, r, modelInput, stepImage, t);
+      Prediction p = predict(denoiser, encoded, r, modelInput, stepImage, t, i);
       Tensor modelOutput =
           p.variance() == null ? p.noise() : Tensor.concatChannels(p.noise(), p.variance());
       Tensor before = x;
@@ -219,6 +226,40 @@ final class DenoisingLoop {
 
     // 6. post-process: the samples in the model's value range, and what was captured
     return new Generation(x, captured, capturedAt, r, denoiser.valueRange());
+  }
+
+  /**
+   * Checks every view and component of the technique against the model's sample shape before any
+   * model runs, so that a combination that cannot work fails up front naming the view, the size or
+   * the channel count, and what it needs.
+   */
+  static void checkViews(Technique technique, int[] sampleShape) {
+    for (Request.ViewTerm v : technique.views()) {
+      v.view().check(sampleShape[0], sampleShape[1], sampleShape[2]);
+    }
+    if (technique.factorization() != null) {
+      technique.factorization().check(sampleShape[0], sampleShape[1], sampleShape[2]);
+    }
+    Tensor ref = technique.reference();
+    if (ref != null && ref.dim(1) != sampleShape[0]) {
+      throw new IllegalArgumentException(
+          "reference image must have the model's "
+              + sampleShape[0]
+              + " channel(s), but has shape: "
+              + Arrays.toString(ref.shape()));
+    }
+  }
+
+  /** The hybrid's reference image at the model's size, one per sample; null for none. */
+  private static Tensor reference(Technique technique, int[] s, int n) {
+    Tensor ref = technique.reference();
+    if (ref == null) {
+      return null;
+    }
+    if (ref.dim(2) != s[1] || ref.dim(3) != s[2]) {
+      ref = ref.resizeBilinear(s[1], s[2]);
+    }
+    return n == 1 ? ref : ref.repeatBatch(n);
   }
 
   /**
@@ -255,7 +296,8 @@ final class DenoisingLoop {
     if (r.stage() == 2) {
       throw new IllegalArgumentException("denoiseOnce runs on the base model, not the upscaler");
     }
-    Prediction p = predict(denoiser, encode(denoiser, encoder, sized), sized, noisy, null, t);
+    checkViews(r.technique(), s);
+    Prediction p = predict(denoiser, encode(denoiser, encoder, sized), sized, noisy, null, t, 0);
     return scheduler(denoiser, r).predOriginalSample(noisy, p.noise(), t);
   }
 
@@ -294,9 +336,9 @@ final class DenoisingLoop {
       views.add(v.view());
       conditional.add(encoder.encode(v.condition()).repeatBatch(n));
     }
-    if (r.hybridCondition() != null) {
+    for (Condition c : r.technique().hybridConditions()) {
       views.add(View.IDENTITY);
-      conditional.add(encoder.encode(r.hybridCondition()).repeatBatch(n));
+      conditional.add(encoder.encode(c).repeatBatch(n));
     }
     // diffusers' do_classifier_free_guidance is guidance_scale > 1; the write-up guided unless g =
     // 1
@@ -315,19 +357,22 @@ final class DenoisingLoop {
    * ({@link Technique}).
    */
   private static Prediction predict(
-      Denoiser denoiser, Encoded e, Request r, Tensor x, Tensor imageCondition, int t) {
+      Denoiser denoiser, Encoded e, Request r, Tensor x, Tensor imageCondition, int t, int step) {
     int n = x.dim(0);
     boolean cfg = e.unconditional() != null;
-    int k = e.views().size();
+    // the views whose passes this step runs: all, or one in turn (reduction "alternate")
+    int[] active = e.views().size() == 1 ? new int[] {0} : r.technique().active(step);
+    int k = active.length;
     List<Tensor> xs = new ArrayList<>();
     List<Tensor> cs = new ArrayList<>();
-    for (int v = 0; v < k; v++) {
-      Tensor seen = e.views().get(v).apply(x);
+    for (int a = 0; a < k; a++) {
+      View view = e.views().get(active[a]);
+      Tensor seen = view.apply(x);
       if (imageCondition != null) {
-        seen = Tensor.concatChannels(seen, e.views().get(v).apply(imageCondition));
+        seen = Tensor.concatChannels(seen, view.apply(imageCondition));
       }
       xs.add(seen);
-      cs.add(e.conditional().get(v));
+      cs.add(e.conditional().get(active[a]));
       if (cfg) {
         xs.add(seen);
         cs.add(e.unconditional());
@@ -357,7 +402,7 @@ final class DenoisingLoop {
                   c.noise(), all.noise().slice(v * per + n, v * per + 2 * n), r.guidance())
               : c.noise();
       Tensor variance = c.variance(); // the variance comes from the conditional pass
-      View view = e.views().get(v);
+      View view = e.views().get(active[v]);
       if (variance != null) {
         int ch = eps.dim(1);
         Tensor both = view.inverse(Tensor.concatChannels(eps, variance));
@@ -369,6 +414,6 @@ final class DenoisingLoop {
       noises.add(eps);
       variances.add(variance);
     }
-    return r.technique().combine(noises, variances);
+    return r.technique().combine(step, noises, variances);
   }
 }

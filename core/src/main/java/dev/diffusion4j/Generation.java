@@ -301,6 +301,61 @@ public final class Generation {
     return valueRange;
   }
 
+  /**
+   * Returns the transition animation of one sample of an anagram or a hybrid, as visual_anagrams'
+   * {@code animate.py} draws it ({@link dev.diffusion4j.view.Animation}), captioned with the
+   * conditions of its readings: the upright reading turning into each extra view's (one clip per
+   * view, one after the other), or a factorization's first component's reading and its last's.
+   *
+   * <pre>{@code
+   * Generation g = diffusion.pipeline().label(6).anagram(Condition.label(9), View.ROT180).generate();
+   * g.animation(0).write(Path.of("six-nine.gif"));
+   * }</pre>
+   *
+   * @param index which sample, in {@code [0, count())}
+   * @return the animation
+   * @throws IllegalArgumentException for an index out of range
+   * @throws IllegalStateException if the run was neither an anagram nor a hybrid
+   */
+  public dev.diffusion4j.view.Animation animation(int index) {
+    if (index < 0 || index >= count()) {
+      throw new IllegalArgumentException("index must be in [0, " + count() + "), but is: " + index);
+    }
+    Technique t = request.technique();
+    Tensor one = images.slice(index, index + 1);
+    String primary = caption(request.conditions().isEmpty() ? null : request.conditions().get(0));
+    return switch (t.kind()) {
+      case ANAGRAM -> {
+        List<dev.diffusion4j.view.Animation> clips = new ArrayList<>();
+        for (Request.ViewTerm v : t.views()) {
+          clips.add(
+              dev.diffusion4j.view.Animation.anagram(
+                  one, valueRange, v.view(), primary, caption(v.condition())));
+        }
+        yield dev.diffusion4j.view.Animation.concat(clips);
+      }
+      case HYBRID -> {
+        List<Condition> others = t.hybridConditions();
+        yield dev.diffusion4j.view.Animation.hybrid(
+            one, valueRange, t.factorization(), primary, caption(others.get(others.size() - 1)));
+      }
+      case PLAIN ->
+          throw new IllegalStateException(
+              "animation shows an anagram or a hybrid, but this run was plain: " + request);
+    };
+  }
+
+  /** A condition as a caption: a label's digit, a prompt's text. */
+  private static String caption(Condition c) {
+    if (c == null) {
+      return "";
+    }
+    if (c instanceof Condition.Prompt p) {
+      return p.text();
+    }
+    return c.toString();
+  }
+
   @Override
   public String toString() {
     return "Generation[" + count() + " samples, " + request + "]";

@@ -481,8 +481,17 @@ public final class Request {
         s.append(", anagramWeights=").append(technique.weights());
       }
     }
-    if (technique.highCondition() != null) {
-      s.append(", hybrid=").append(technique.highCondition());
+    if (technique.kind() == Technique.Kind.HYBRID) {
+      s.append(", hybrid=").append(technique.hybridConditions());
+      if (technique.blur() == null) {
+        s.append(", factorization=").append(technique.factorization());
+      }
+    }
+    if (technique.kind() != Technique.Kind.PLAIN) {
+      s.append(", reduction=").append(technique.reduction());
+    }
+    if (technique.reference() != null) {
+      s.append(", referenceImage");
     }
     if (thresholding != null) {
       s.append(", thresholding=").append(thresholding);

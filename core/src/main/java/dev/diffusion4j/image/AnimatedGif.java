@@ -45,6 +45,40 @@ public final class AnimatedGif {
       throw new IllegalArgumentException(
           "delays must be >= 10 ms, but are: " + delayMillis + ", " + lastFrameDelayMillis);
     }
+    int[] delays = new int[frames.size()];
+    java.util.Arrays.fill(delays, delayMillis);
+    delays[delays.length - 1] = lastFrameDelayMillis;
+    write(frames, delays, path);
+  }
+
+  /**
+   * Writes the frames as a looping animation, each shown for its own time (a held frame is one
+   * frame with a long delay).
+   *
+   * @param frames the frames, all of one size. Not modified.
+   * @param delaysMillis one delay per frame, each at least 10 ms
+   * @param path the .gif file to write; parent folders are created
+   * @throws IllegalArgumentException for no frames, a null frame, frames of different sizes, or
+   *     delays that do not fit
+   * @throws UncheckedIOException if the file cannot be written
+   */
+  public static void write(List<BufferedImage> frames, int[] delaysMillis, Path path) {
+    if (frames == null || frames.isEmpty()) {
+      throw new IllegalArgumentException("frames must hold at least one image, but is empty");
+    }
+    if (delaysMillis == null || delaysMillis.length != frames.size()) {
+      throw new IllegalArgumentException(
+          "delaysMillis must hold one delay per frame ("
+              + frames.size()
+              + "), but holds: "
+              + (delaysMillis == null ? "null" : delaysMillis.length));
+    }
+    for (int i = 0; i < delaysMillis.length; i++) {
+      if (delaysMillis[i] < 10) {
+        throw new IllegalArgumentException(
+            "delaysMillis[" + i + "] must be >= 10 ms, but is: " + delaysMillis[i]);
+      }
+    }
     if (path == null) {
       throw new IllegalArgumentException("path must not be null");
     }
@@ -80,7 +114,7 @@ public final class AnimatedGif {
         writer.prepareWriteSequence(null);
         for (int i = 0; i < frames.size(); i++) {
           BufferedImage frame = toRgb(frames.get(i));
-          int delay = i == frames.size() - 1 ? lastFrameDelayMillis : delayMillis;
+          int delay = delaysMillis[i];
           ImageWriteParam param = writer.getDefaultWriteParam();
           IIOMetadata meta =
               writer.getDefaultImageMetadata(

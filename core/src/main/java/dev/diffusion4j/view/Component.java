@@ -109,6 +109,37 @@ public interface Component {
   }
 
   /**
+   * The low frequencies through a fixed filter, not scaled to the image: {@code blur(x)} with
+   * {@link GaussianBlur#lowPass(Tensor)} (float32 separable passes). {@link
+   * dev.diffusion4j.Technique#hybrid(dev.diffusion4j.Condition, GaussianBlur)} is built on it.
+   *
+   * @param blur the filter
+   * @return the component
+   */
+  static Component lowPass(GaussianBlur blur) {
+    if (blur == null) {
+      throw new IllegalArgumentException("blur must not be null");
+    }
+    String spec = "low_pass(" + blur + ")";
+    return of("low_pass", spec, 1, 1, blur::lowPass, x -> fixedBlurCheck(x, blur, spec));
+  }
+
+  /**
+   * The high frequencies through a fixed filter: {@code x - blur(x)} with {@link
+   * GaussianBlur#highPass(Tensor)}.
+   *
+   * @param blur the filter
+   * @return the component
+   */
+  static Component highPass(GaussianBlur blur) {
+    if (blur == null) {
+      throw new IllegalArgumentException("blur must not be null");
+    }
+    String spec = "high_pass(" + blur + ")";
+    return of("high_pass", spec, 1, 1, blur::highPass, x -> fixedBlurCheck(x, blur, spec));
+  }
+
+  /**
    * One band of {@code compute_triple_bandpass}: {@code mp = blur(x, sigma_1)}, {@code hp = x -
    * mp}, {@code lp = blur(mp, sigma_2)}, {@code mp = mp - lp}.
    *
@@ -290,6 +321,21 @@ public interface Component {
     if (shape[1] < 2 || shape[2] < 2) {
       throw new IllegalArgumentException(
           spec + " needs at least 2 px, but the image is " + shape[1] + "x" + shape[2]);
+    }
+  }
+
+  /** A fixed filter needs its kernel's radius to fit inside the image (reflect padding). */
+  private static void fixedBlurCheck(int[] shape, GaussianBlur blur, String spec) {
+    int r = blur.kernelSize() / 2;
+    if (shape[1] <= r || shape[2] <= r) {
+      throw new IllegalArgumentException(
+          spec
+              + " needs an image larger than its kernel radius "
+              + r
+              + " px, but the image is "
+              + shape[1]
+              + "x"
+              + shape[2]);
     }
   }
 

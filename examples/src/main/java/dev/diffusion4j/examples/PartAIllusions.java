@@ -9,6 +9,7 @@ import dev.diffusion4j.examples.PartASections.SamplingTechnique;
 import dev.diffusion4j.image.GaussianBlur;
 import dev.diffusion4j.image.ValueRange;
 import dev.diffusion4j.tensor.Tensor;
+import dev.diffusion4j.view.Factorization;
 import dev.diffusion4j.view.View;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,8 +45,23 @@ final class PartAIllusions {
     @Option(
         names = "--view",
         defaultValue = "rot180",
-        description = "flip, rot90, rot180 or rot270 (default ${DEFAULT-VALUE}).")
+        description =
+            "The view, by its ViewTable name with optional arguments: flip, rot90, rot180, rot270,"
+                + " negate, skew, patch_permute:4, pixel_permute, jigsaw, inner_circle,"
+                + " square_hinge, ... (default ${DEFAULT-VALUE}).")
     String view = "rot180";
+
+    @Option(
+        names = "--reduction",
+        description =
+            "How the two readings' estimates are combined each step: mean (default), sum or"
+                + " alternate.")
+    String reduction;
+
+    @Option(
+        names = "--animate",
+        description = "Also write DIR/anagram-<i>.gif, the image turning into its other reading.")
+    boolean animate;
 
     @Option(
         names = "--count",
@@ -87,10 +103,8 @@ final class PartAIllusions {
       if (count <= 0) {
         throw new IllegalArgumentException("count must be > 0, but is: " + count);
       }
-      if (!List.of("flip", "rot90", "rot180", "rot270").contains(view)) {
-        throw new IllegalArgumentException(
-            "view must be one of flip, rot90, rot180, rot270, but is: " + view);
-      }
+      View parsed = View.named(view); // lists every view for an unknown name
+      parsed.check(1, 28, 28);
       checkDigit("upright", upright);
       checkDigit("other", other);
       refuseIgnoredOptions();
@@ -100,7 +114,9 @@ final class PartAIllusions {
             "--upright",
             "--other",
             "--view",
-            "--count");
+            "--count",
+            "--reduction",
+            "--animate");
         if (guidance != null || weights != null) {
           throw new IllegalArgumentException(
               "--guidance and --weights apply to the MNIST anagrams; with --if-models the"
@@ -133,20 +149,36 @@ final class PartAIllusions {
       AnagramSettings tuned = AnagramSettings.of(upright, other, view);
       double g = guidance != null ? guidance : tuned.guidance();
       double[] w = weights != null ? weights : new double[] {tuned.upright(), 1 - tuned.upright()};
+      dev.diffusion4j.Technique.Reduction r = reduction(reduction);
+      if (r != null && r != dev.diffusion4j.Technique.Reduction.MEAN) {
+        if (weights != null) {
+          throw new IllegalArgumentException(
+              "--weights weigh the mean; they cannot be combined with --reduction " + reduction);
+        }
+        w = null;
+      }
+      double[] ws = w;
       return writeEach(
           "anagram-",
-          s ->
-              s.pipeline(sampler())
-                  .variant(Variant.STUDY)
-                  .label(upright)
-                  .anagram(Condition.label(other), View.named(view))
-                  .anagramWeights(w)
-                  .guidance(g)
-                  .samples(count)
-                  .seed(run.seed)
-                  .progress(ConsoleProgress.toStandardError().labelled(title()))
-                  .generate()
-                  .images());
+          animate,
+          s -> {
+            dev.diffusion4j.Pipeline p =
+                s.pipeline(sampler())
+                    .variant(Variant.STUDY)
+                    .label(upright)
+                    .anagram(Condition.label(other), parsed)
+                    .guidance(g)
+                    .samples(count)
+                    .seed(run.seed)
+                    .progress(ConsoleProgress.toStandardError().labelled(title()));
+            if (ws != null) {
+              p.anagramWeights(ws);
+            }
+            if (r != null) {
+              p.reduction(r);
+            }
+            return p.generate();
+          });
     }
 
     @Override
@@ -183,6 +215,21 @@ final class PartAIllusions {
     }
   }
 
+  /** Parses --reduction, case-insensitively; null for none. */
+  static dev.diffusion4j.Technique.Reduction reduction(String name) {
+    if (name == null) {
+      return null;
+    }
+    List<String> names = new ArrayList<>();
+    for (dev.diffusion4j.Technique.Reduction r : dev.diffusion4j.Technique.Reduction.values()) {
+      if (r.name().equalsIgnoreCase(name.trim())) {
+        return r;
+      }
+      names.add(r.name().toLowerCase(java.util.Locale.ROOT));
+    }
+    throw new IllegalArgumentException("--reduction must be one of " + names + ", but is: " + name);
+  }
+
   static void checkDigit(String name, int d) {
     if (d < 0 || d > 9) {
       throw new IllegalArgumentException(name + " must be a digit in [0, 9], but is: " + d);
@@ -202,9 +249,32 @@ final class PartAIllusions {
 
     @Option(
         names = "--high",
+        arity = "1..*",
         defaultValue = "1",
-        description = "Digit in the high frequencies (default ${DEFAULT-VALUE}).")
-    int high = 1;
+        description =
+            "Digit in the high frequencies (default ${DEFAULT-VALUE}); with --components, one"
+                + " digit per component after the first.")
+    int[] high = {1};
+
+    @Option(
+        names = "--components",
+        arity = "2..*",
+        description =
+            "The factorization, one ViewTable component per digit, e.g. --components"
+                + " triple_low_pass triple_medium_pass triple_high_pass, or motion motion_res"
+                + " (default: low_pass high_pass with the write-up's blur).")
+    List<String> components;
+
+    @Option(
+        names = "--reduction",
+        description =
+            "How the components' estimates are combined: sum (default), mean or alternate.")
+    String reduction;
+
+    @Option(
+        names = "--animate",
+        description = "Also write DIR/hybrid-<i>.gif, the image seen from close to afar.")
+    boolean animate;
 
     @Option(
         names = "--count",
@@ -226,7 +296,7 @@ final class PartAIllusions {
           + b.sigma()
           + (deepFloyd ? "" : " (the write-up's k = 33, σ = 2 at 64 px, scaled to 28 px)")
           + ". One condition lives in the low frequencies (seen from afar), the other in the high (seen up close): "
-          + (deepFloyd ? "a skull and waterfalls." : "an " + low + " and a " + high + ".");
+          + (deepFloyd ? "a skull and waterfalls." : "an " + low + " and a " + high[0] + ".");
     }
 
     @Override
@@ -235,35 +305,72 @@ final class PartAIllusions {
         throw new IllegalArgumentException("count must be > 0, but is: " + count);
       }
       checkDigit("low", low);
-      checkDigit("high", high);
+      for (int h : high) {
+        checkDigit("high", h);
+      }
       refuseIgnoredOptions();
       if (ifModels != null) {
         refuseGiven(
             " with --if-models: the IF hybrids use the write-up's prompts and count",
             "--low",
             "--high",
-            "--count");
+            "--count",
+            "--components",
+            "--reduction",
+            "--animate");
         return super.call();
       }
+      Factorization f = null;
+      if (components != null) {
+        f = Factorization.parse(components.toArray(new String[0]));
+        f.check(1, 28, 28);
+        if (high.length != f.size() - 1) {
+          throw new IllegalArgumentException(
+              "--high must give one digit per component after the first ("
+                  + (f.size() - 1)
+                  + " for --components "
+                  + String.join(" ", components)
+                  + "), but gives "
+                  + high.length);
+        }
+      } else if (high.length != 1) {
+        throw new IllegalArgumentException(
+            "--high takes one digit without --components, but gives " + high.length);
+      }
+      Factorization factorization = f;
+      dev.diffusion4j.Technique.Reduction r = reduction(reduction);
       return writeEach(
           "hybrid-",
-          s ->
-              s.pipeline(sampler())
-                  .variant(Variant.STUDY)
-                  .label(low)
-                  .hybrid(Condition.label(high))
-                  .guidance(s.guidance)
-                  .samples(count)
-                  .seed(run.seed)
-                  .progress(ConsoleProgress.toStandardError().labelled(title()))
-                  .generate()
-                  .images());
+          animate,
+          s -> {
+            dev.diffusion4j.Pipeline p =
+                s.pipeline(sampler())
+                    .variant(Variant.STUDY)
+                    .label(low)
+                    .guidance(s.guidance)
+                    .samples(count)
+                    .seed(run.seed)
+                    .progress(ConsoleProgress.toStandardError().labelled(title()));
+            if (factorization == null) {
+              p.hybrid(Condition.label(high[0]));
+            } else {
+              Condition[] others = new Condition[high.length];
+              for (int i = 0; i < high.length; i++) {
+                others[i] = Condition.label(high[i]);
+              }
+              p.hybrid(factorization, others);
+            }
+            if (r != null) {
+              p.reduction(r);
+            }
+            return p.generate();
+          });
     }
 
     @Override
     List<Figure> render(Context ctx, Study s) {
       Condition lowC = s.isIf() ? s.hybrid[0] : Condition.label(low);
-      Condition highC = s.isIf() ? s.hybrid[1] : Condition.label(high);
+      Condition highC = s.isIf() ? s.hybrid[1] : Condition.label(high[0]);
       int n = s.isIf() ? 2 : 4;
       Tensor x =
           s.pipeline(sampler())

@@ -101,6 +101,37 @@ final class PartASections {
     abstract String describe(boolean deepFloyd);
 
     /** Runs {@code generate} on the MNIST study and writes {@code DIR/<prefix><i>.png}. */
+    /**
+     * Writes each sample of a generation as {@code prefix<i>.png} and, with {@code animate}, its
+     * transition animation as {@code prefix<i>.gif}.
+     */
+    int writeEach(
+        String prefix,
+        boolean animate,
+        java.util.function.Function<Study, dev.diffusion4j.Generation> generate) {
+      Study s = Study.mnist(context(run.out));
+      try {
+        dev.diffusion4j.Generation g = generate.apply(s);
+        Tensor x = g.images();
+        for (int i = 0; i < x.dim(0); i++) {
+          Images.write(x, i, s.range, run.out.resolve(prefix + i + ".png"));
+          if (animate) {
+            g.animation(i).write(run.out.resolve(prefix + i + ".gif"));
+          }
+        }
+        System.out.println(
+            "wrote "
+                + x.dim(0)
+                + " images"
+                + (animate ? " and animations" : "")
+                + " to "
+                + run.out);
+      } finally {
+        s.diffusion.close();
+      }
+      return 0;
+    }
+
     int writeEach(String prefix, java.util.function.Function<Study, Tensor> generate) {
       Study s = Study.mnist(context(run.out));
       try {

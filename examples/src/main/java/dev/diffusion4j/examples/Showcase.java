@@ -78,6 +78,7 @@ final class Showcase implements Callable<Integer> {
         new PartAEdits.Translate(),
         new PartAIllusions.Anagram(),
         new PartAIllusions.Hybrid(),
+        new IllusionGallery(),
         new PartBSections.Noising(),
         new PartBSections.Denoise(),
         new PartBSections.OutOfDistribution(),

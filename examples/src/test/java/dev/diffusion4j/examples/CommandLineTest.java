@@ -98,6 +98,7 @@ class CommandLineTest {
             "mnist-translate",
             "mnist-anagram",
             "mnist-hybrid",
+            "mnist-illusions",
             "mnist-time-samples",
             "mnist-class-samples",
             "mnist-gif",
@@ -165,7 +166,41 @@ class CommandLineTest {
     assertThat(run("mnist-anagram", "--upright", "12", "--out", out()))
         .contains("upright must be a digit in [0, 9], but is: 12");
     assertThat(run("mnist-anagram", "--view", "mirror", "--out", out()))
-        .contains("view must be one of flip, rot90, rot180, rot270, but is: mirror");
+        .contains(
+            "view must be one of "
+                + dev.diffusion4j.view.ViewTable.names(dev.diffusion4j.view.ViewTable.Kind.VIEW)
+                + ", but is: mirror");
+    assertThat(run("mnist-anagram", "--view", "patch_permute:32", "--out", out()))
+        .contains("patch_permute(num_patches=32, seed=0) needs at least 32 px")
+        .contains("the size is 28");
+    assertThat(run("mnist-anagram", "--reduction", "median", "--out", out()))
+        .contains("--reduction must be one of [mean, sum, alternate], but is: median");
+    assertThat(
+            run(
+                "mnist-anagram",
+                "--reduction",
+                "alternate",
+                "--weights",
+                "0.6,0.4",
+                "--out",
+                out()))
+        .contains("--weights weigh the mean; they cannot be combined with --reduction alternate");
+    assertThat(run("mnist-hybrid", "--components", "grayscale", "color", "--out", out()))
+        .contains("grayscale needs 3 colour channels, but the image has 1 channel");
+    assertThat(
+            run(
+                "mnist-hybrid",
+                "--components",
+                "low_pass",
+                "high_pass",
+                "--high",
+                "1",
+                "7",
+                "--out",
+                out()))
+        .contains("--high must give one digit per component after the first (1");
+    assertThat(run("mnist-hybrid", "--high", "1", "7", "--out", out()))
+        .contains("--high takes one digit without --components, but gives 2");
     assertThat(run("mnist-anagram", "--weights", "1", "--out", out()))
         .contains("--weights must be two weights (upright, viewed), but is: [1.0]");
     assertThat(run("mnist-anagram", "--weights", "0.6,-1", "--out", out()))
@@ -178,6 +213,47 @@ class CommandLineTest {
     assertThat(run("mnist-hybrid", "--high", "-1", "--out", out()))
         .contains("high must be a digit in [0, 9], but is: -1");
     assertThat(Files.exists(dir.resolve("out"))).isFalse();
+  }
+
+  @Test
+  void everyViewAndFactorizationRunsFromTheCommandLineWithItsAnimation() {
+    Path a = dir.resolve("anagram");
+    assertThat(
+            Main.commandLine()
+                .execute(
+                    "mnist-anagram",
+                    "--view",
+                    "patch_permute:4",
+                    "--count",
+                    "1",
+                    "--animate",
+                    "--reduction",
+                    "alternate",
+                    "--out",
+                    a.toString()))
+        .isZero();
+    assertThat(a.resolve("anagram-0.png")).exists();
+    assertThat(a.resolve("anagram-0.gif")).exists();
+    Path h = dir.resolve("hybrid");
+    assertThat(
+            Main.commandLine()
+                .execute(
+                    "mnist-hybrid",
+                    "--components",
+                    "triple_low_pass",
+                    "triple_medium_pass",
+                    "triple_high_pass",
+                    "--high",
+                    "7",
+                    "1",
+                    "--count",
+                    "1",
+                    "--animate",
+                    "--out",
+                    h.toString()))
+        .isZero();
+    assertThat(h.resolve("hybrid-0.png")).exists();
+    assertThat(h.resolve("hybrid-0.gif")).exists();
   }
 
   @Test

@@ -219,6 +219,7 @@ class IgnoredOptionsTest {
             "mnist-sampling",
             "mnist-anagram",
             "mnist-hybrid",
+            "mnist-illusions",
             "if-upscale")) {
       refused(technique, "--image", "--image is the test image of the IF run", "--image", any);
       refused(
@@ -307,6 +308,45 @@ class IgnoredOptionsTest {
           option,
           "1");
     }
+    refused(
+        "mnist-anagram",
+        "--reduction",
+        "--reduction does not apply to mnist-anagram with --if-models",
+        "--if-models",
+        ifDir,
+        "--reduction",
+        "sum");
+    refused(
+        "mnist-anagram",
+        "--animate",
+        "--animate does not apply to mnist-anagram with --if-models",
+        "--if-models",
+        ifDir,
+        "--animate");
+    refused(
+        "mnist-hybrid",
+        "--components",
+        "--components does not apply to mnist-hybrid with --if-models",
+        "--if-models",
+        ifDir,
+        "--components",
+        "low_pass",
+        "high_pass");
+    refused(
+        "mnist-hybrid",
+        "--reduction",
+        "--reduction does not apply to mnist-hybrid with --if-models",
+        "--if-models",
+        ifDir,
+        "--reduction",
+        "mean");
+    refused(
+        "mnist-hybrid",
+        "--animate",
+        "--animate does not apply to mnist-hybrid with --if-models",
+        "--if-models",
+        ifDir,
+        "--animate");
   }
 
   private static String[] concat(String[] first, String... more) {

@@ -6,6 +6,7 @@ import dev.diffusion4j.Pipeline;
 import dev.diffusion4j.Sampler;
 import dev.diffusion4j.tensor.Tensor;
 import dev.diffusion4j.view.View;
+import dev.diffusion4j.view.ViewTable;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +30,10 @@ import org.apache.spark.sql.types.StructType;
  *       IF); one of the two</td><td>required</td></tr>
  *   <tr><td>{@code other_label} or {@code other_prompt}</td><td>the condition seen through the view
  *       of an anagram, or the high frequencies of a hybrid</td><td>required for those</td></tr>
- *   <tr><td>{@code view}</td><td>the anagram's view: {@code flip}, {@code rot90}, {@code rot180},
- *       {@code rot270}, {@code negate}</td><td>{@code flip}</td></tr>
+ *   <tr><td>{@code view}</td><td>the anagram's view, one of {@link #VIEWS} ({@link ViewTable}:
+ *       {@code flip}, {@code rot180}, {@code negate}, {@code skew}, {@code patch_permute},
+ *       {@code jigsaw}, ...), with optional arguments ({@code patch_permute:4})</td><td>{@code
+ *       flip}</td></tr>
  *   <tr><td>{@code negative_prompt}</td><td>IF's negative prompt: the unconditional pass of
  *       guidance (diffusers' {@code negative_prompt}); with {@code prompt} only</td><td>{@code ""}
  *       </td></tr>
@@ -80,8 +83,11 @@ public final class BatchRequest implements Serializable {
   /** The techniques a request may name. */
   public static final List<String> TECHNIQUES = List.of("sample", "anagram", "hybrid", "sdedit");
 
-  /** The views an anagram may name. */
-  public static final List<String> VIEWS = List.of("flip", "rot90", "rot180", "rot270", "negate");
+  /**
+   * The views an anagram may name: every view of the {@link ViewTable}, the API's and the CLI's
+   * names; a cell may add arguments after a colon ({@code patch_permute:4}).
+   */
+  public static final List<String> VIEWS = ViewTable.names(ViewTable.Kind.VIEW);
 
   /**
    * The most images one request may ask for: {@value}. Split a larger order into several requests
@@ -167,7 +173,13 @@ public final class BatchRequest implements Serializable {
     this.view =
         v == null ? (technique.equals("anagram") ? "flip" : null) : v.toLowerCase(Locale.ROOT);
     if (view != null) {
-      oneOf("view", view, VIEWS);
+      int colon = view.indexOf(':');
+      oneOf("view", colon < 0 ? view : view.substring(0, colon).trim(), VIEWS);
+      try {
+        ViewTable.view(view); // its arguments
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("view '" + view + "': " + e.getMessage(), e);
+      }
     }
     this.guidance = real(row, "guidance");
     this.steps = integer(row, "steps");

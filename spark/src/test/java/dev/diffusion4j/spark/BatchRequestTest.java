@@ -7,7 +7,9 @@ import dev.diffusion4j.Condition;
 import dev.diffusion4j.Diffusion;
 import dev.diffusion4j.model.Device;
 import dev.diffusion4j.model.SessionSettings;
+import dev.diffusion4j.view.ViewTable;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
@@ -47,6 +49,27 @@ class BatchRequestTest {
     assertThat(csv.count()).isEqualTo(3).isEqualTo(parquet.count());
     assertThat(csv.technique()).isEqualTo("sample");
     assertThat(BatchRequest.of(row("id", "b", "label", "1", "seed", "1")).count()).isEqualTo(1);
+  }
+
+  @Test
+  void everyViewTableViewIsAccepted() {
+    assertThat(BatchRequest.VIEWS).isEqualTo(ViewTable.names(ViewTable.Kind.VIEW));
+    for (String view : List.of("jigsaw", "patch_permute:4", "skew:skew_factor=2", "Inner_Circle")) {
+      BatchRequest.of(
+          row(
+              "id",
+              "a",
+              "technique",
+              "anagram",
+              "label",
+              "6",
+              "other_label",
+              "9",
+              "view",
+              view,
+              "seed",
+              "1"));
+    }
   }
 
   @Test
@@ -118,7 +141,22 @@ class BatchRequestTest {
             "mirror",
             "seed",
             "1"),
-        "view must be one of [flip, rot90, rot180, rot270, negate], but is: 'mirror'");
+        "view must be one of " + BatchRequest.VIEWS + ", but is: 'mirror'");
+    assertRefused(
+        row(
+            "id",
+            "a",
+            "technique",
+            "anagram",
+            "label",
+            "6",
+            "other_label",
+            "9",
+            "view",
+            "patch_permute:0",
+            "seed",
+            "1"),
+        "view 'patch_permute:0': num_patches must be >= 1, but is: 0");
     assertRefused(
         row(
             "id",
