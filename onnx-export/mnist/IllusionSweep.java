@@ -6,6 +6,7 @@ import dev.diffusion4j.Pipeline;
 import dev.diffusion4j.Sampler;
 import dev.diffusion4j.Variant;
 import dev.diffusion4j.image.GaussianBlur;
+import dev.diffusion4j.schedule.Timesteps;
 import dev.diffusion4j.image.Images;
 import dev.diffusion4j.image.ValueRange;
 import dev.diffusion4j.tensor.Tensor;
@@ -25,9 +26,10 @@ import java.util.List;
  * </pre>
  *
  * <p>TABLE.csv has a header and the columns {@code id,technique,a,b,view,guidance,weight,sampler,
- * steps,seed,count}: technique {@code anagram} (a upright, b through the view, a ViewTable spec;
+ * steps,seed,count}: sampler by its command-line name (ddpm takes 300 / steps strided timesteps); technique {@code anagram} (a upright, b through the view, a ViewTable spec;
  * weight is the upright reading's, the viewed one gets 1 - weight) or {@code hybrid} (a in the low
- * frequencies, b in the high; view and weight are ignored). For each row it writes {@code
+ * frequencies, b in the high; view, when given, is the blur's sigma, else the library's hybrid blur at
+ * 28 px; weight is ignored). For each row it writes {@code
  * OUT/id/anagram-<i>.png} and {@code OUT/id/view-<i>.png} (the image through the view), or {@code
  * OUT/id/hybrid-<i>.png} and {@code OUT/id/far-<i>.png} (the image through the hybrid's own low-pass
  * blur, as seen from afar). A row whose folder already holds its images is skipped.
@@ -60,11 +62,13 @@ public class IllusionSweep {
           continue;
         }
         long t0 = System.nanoTime();
+        // DDPM walks strided timesteps from 300 (30 steps: 300, 290, ..., 10), as mnist-anagram does
         Pipeline p =
-            d.pipeline()
-                .variant(Variant.STUDY)
-                .sampler(sampler)
-                .steps(steps)
+            sampler == Sampler.DDPM
+                ? d.pipeline().timesteps(Timesteps.strided(300, 300 / steps))
+                : d.pipeline().sampler(sampler).steps(steps);
+        p =
+            p.variant(Variant.STUDY)
                 .label(a)
                 .guidance(guidance)
                 .samples(count)
@@ -73,7 +77,13 @@ public class IllusionSweep {
         Tensor seen;
         try {
         if (hybrid) {
-          GaussianBlur blur = GaussianBlur.forHybrid(28);
+          // the view column of a hybrid may give the blur's sigma (kernel: the odd size nearest 6 sigma + 1)
+          GaussianBlur blur =
+              c[4].isEmpty()
+                  ? GaussianBlur.forHybrid(28)
+                  : new GaussianBlur(
+                      Math.min(55, 2 * (int) Math.round(3 * Double.parseDouble(c[4])) + 1),
+                      Double.parseDouble(c[4]));
           x = p.hybrid(Condition.label(b), blur).generate().images();
           // the blur acts on the model's values in [-1, 1], as in sampling
           seen = blur.apply(x.mul(2).add(-1)).add(1).mul(0.5f);
