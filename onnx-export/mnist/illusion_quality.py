@@ -84,6 +84,7 @@ def main():
     p.add_argument("--mlp", default=os.path.join(HERE, "judge-mlp.pt"))
     p.add_argument("--sheets")
     p.add_argument("--json")
+    p.add_argument("--markdown", action="store_true", help="also print the rows as a Markdown table")
     args = p.parse_args()
     torch.set_num_threads(1)
     cnn, mlp = judges(args.cnn, args.mlp)
@@ -125,6 +126,20 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
+    if args.markdown:
+        print("| illusion | settings | n | both ways: argmax | confident | agree |")
+        print("|---|---|---|---|---|---|")
+        for r in results.values():
+            if r["technique"] == "hybrid":
+                what = f"{r['a']} from afar / {r['b']} up close, hybrid"
+                how = f"blur sigma {r['view'] or 'library'}, guidance {r['guidance']}"
+            else:
+                what = f"{r['a']} \u2194 {r['b']}, {r['view']}"
+                how = f"guidance {r['guidance']}, weights {r['weight']} / {1 - float(r['weight']):g}"
+            how += f", {r['sampler']} {r['steps']}, seed {r['seed']}"
+            pct = lambda v: f"{100 * v:.1f}%".replace(".0%", "%")
+            print(f"| {what} | {how} | {r['count']} | {pct(r['argmax']['both'])} | "
+                  f"{pct(r['confident']['both'])} | {pct(r['agree']['both'])} |")
 
 
 if __name__ == "__main__":
