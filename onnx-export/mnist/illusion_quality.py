@@ -10,6 +10,7 @@ image: ``classifier.py``'s CNN (``judge-60k.pt``) and ``judge_mlp.py``'s MLP (``
 - ``argmax``: when the CNN's most likely digit is the wanted one (the rule of the older figures);
 - ``confident``: when the CNN gives the wanted digit a probability > 0.9;
 - ``agree``: when the CNN's and the MLP's most likely digits are both the wanted one;
+- ``either``: when it counts under ``confident`` or under ``agree`` (the two rules of the issue read as one);
 
 and an illusion reads both ways when both of its readings count. It prints one line per row and writes the figures
 as JSON with ``--json``. ``--sheets DIR`` writes a contact sheet per row, ``DIR/<id>.png``: pairs of rows, the
@@ -50,6 +51,7 @@ def read(cnn, mlp, images, wanted):
         "argmax": c_arg.numpy(),
         "confident": (pc[:, wanted] > 0.9).numpy(),
         "agree": (c_arg & (pm.argmax(1) == wanted)).numpy(),
+        "either": ((pc[:, wanted] > 0.9) | (c_arg & (pm.argmax(1) == wanted))).numpy(),
         "cnn": pc.argmax(1).numpy(),
         "mlp": pm.argmax(1).numpy(),
     }
@@ -107,7 +109,7 @@ def main():
         r1 = read(cnn, mlp, first, b if hybrid else a)
         r2 = read(cnn, mlp, second, a if hybrid else b)
         res = dict(row)
-        for rule in ("argmax", "confident", "agree"):
+        for rule in ("argmax", "confident", "agree", "either"):
             res[rule] = {
                 "first": float(r1[rule].mean()),
                 "second": float(r2[rule].mean()),
@@ -117,7 +119,7 @@ def main():
         res["cnn_reads_second"] = np.bincount(r2["cnn"], minlength=10).tolist()
         results[row["id"]] = res
         print(f"{row['id']}: n={n} both ways argmax {res['argmax']['both']:.3f} confident {res['confident']['both']:.3f}"
-              f" agree {res['agree']['both']:.3f}  (confident first/second {res['confident']['first']:.2f}/"
+              f" agree {res['agree']['both']:.3f} either {res['either']['both']:.3f}  (confident first/second {res['confident']['first']:.2f}/"
               f"{res['confident']['second']:.2f})", flush=True)
         if args.sheets:
             both_conf = r1["confident"] & r2["confident"]
@@ -127,8 +129,8 @@ def main():
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
     if args.markdown:
-        print("| illusion | settings | n | both ways: argmax | confident | agree |")
-        print("|---|---|---|---|---|---|")
+        print("| illusion | settings | n | both ways: argmax | confident | agree | either |")
+        print("|---|---|---|---|---|---|---|")
         for r in results.values():
             if r["technique"] == "hybrid":
                 what = f"{r['a']} from afar / {r['b']} up close, hybrid"
@@ -139,7 +141,7 @@ def main():
             how += f", {r['sampler']} {r['steps']}, seed {r['seed']}"
             pct = lambda v: f"{100 * v:.1f}%".replace(".0%", "%")
             print(f"| {what} | {how} | {r['count']} | {pct(r['argmax']['both'])} | "
-                  f"{pct(r['confident']['both'])} | {pct(r['agree']['both'])} |")
+                  f"{pct(r['confident']['both'])} | {pct(r['agree']['both'])} | {pct(r['either']['both'])} |")
 
 
 if __name__ == "__main__":
