@@ -15,12 +15,18 @@ record AnagramSettings(double guidance, double upright) {
   /** For a pair without tuned settings: guidance 7.5, both readings weighed alike. */
   static final AnagramSettings GENERAL = new AnagramSettings(7.5, 0.5);
 
-  /** Tuned pairs, keyed {@code "<upright>-<other>-<view>"}. */
+  /**
+   * Tuned pairs, keyed {@code "<upright>-<other>-<view>"}. 0-8-rot90 (weight 0.4), 1-7-skew and
+   * 0-6-jigsaw come from the two-judge sweep on seed 1 (README's quality table, tuning figures in
+   * {@code onnx-export/mnist/quality/tuning.md}).
+   */
   private static final Map<String, AnagramSettings> TUNED =
       Map.of(
           "7-1-flip", new AnagramSettings(7.5, 0.7),
           "0-9-rot180", new AnagramSettings(7.5, 0.6),
-          "0-8-rot90", new AnagramSettings(10, 0.5));
+          "0-8-rot90", new AnagramSettings(10, 0.4),
+          "1-7-skew", new AnagramSettings(7.5, 0.3),
+          "0-6-jigsaw", new AnagramSettings(10, 0.5));
 
   /**
    * Returns the settings for a pair.
