@@ -165,7 +165,7 @@ final class IllusionGallery extends SamplingTechnique {
   /** The study's pipeline, on MNIST over every {@value #MNIST_STRIDE}th timestep. */
   private dev.diffusion4j.Pipeline pipeline(Study s) {
     dev.diffusion4j.Pipeline p = s.pipeline(sampler()).variant(Variant.STUDY);
-    if (!s.isIf() && sampler() == dev.diffusion4j.Sampler.DDPM) {
+    if (!s.isIf() && sampler().sampler() == dev.diffusion4j.Sampler.DDPM) {
       p.timesteps(dev.diffusion4j.schedule.Timesteps.strided(300, MNIST_STRIDE));
     }
     return p;
