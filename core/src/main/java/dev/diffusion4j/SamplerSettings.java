@@ -322,6 +322,152 @@ public final class SamplerSettings {
     }
   }
 
+  /**
+   * Reads settings written as {@link #spec()} writes them: a sampler's short name ({@link
+   * Sampler#cliNames()}), then optionally a colon and {@code name=value} pairs separated by commas,
+   * with diffusers' option names ({@link Setting#diffusersName()}): {@code
+   * dpm++:solver_order=3,use_karras_sigmas=true}, {@code ddim:eta=0.5}, {@code
+   * unipc:timestep_spacing=leading,steps_offset=1}. Spaces around names and values are ignored;
+   * booleans are {@code true} or {@code false}. This is the syntax of the Spark request table's
+   * {@code sampler} column.
+   *
+   * @param spec the text
+   * @return the settings
+   * @throws IllegalArgumentException if {@code spec} is null or blank, names an unknown sampler or
+   *     option, an option twice or one the sampler has not, or a value of the wrong kind or range,
+   *     naming it and what was expected
+   */
+  public static SamplerSettings parse(String spec) {
+    if (spec == null || spec.isBlank()) {
+      throw new IllegalArgumentException(
+          "a sampler spec must not be "
+              + (spec == null ? "null" : "blank")
+              + "; write e.g. dpm++ or dpm++:solver_order=3,use_karras_sigmas=true");
+    }
+    int colon = spec.indexOf(':');
+    String name = (colon < 0 ? spec : spec.substring(0, colon)).trim();
+    SamplerSettings s = of(Sampler.fromName(name));
+    if (colon < 0) {
+      return s;
+    }
+    String options = spec.substring(colon + 1);
+    if (options.isBlank()) {
+      throw new IllegalArgumentException(
+          "sampler spec '" + Messages.quote(spec) + "' has a colon but no options after it");
+    }
+    for (String pair : options.split(",", -1)) {
+      int eq = pair.indexOf('=');
+      if (eq < 0) {
+        throw new IllegalArgumentException(
+            "sampler option '"
+                + Messages.quote(pair.trim())
+                + "' in '"
+                + Messages.quote(spec)
+                + "' is not name=value; options: "
+                + optionNames());
+      }
+      String key = pair.substring(0, eq).trim();
+      String value = pair.substring(eq + 1).trim();
+      Setting setting = null;
+      for (Setting t : Setting.values()) {
+        if (t.diffusersName.equals(key)) {
+          setting = t;
+        }
+      }
+      if (setting == null) {
+        throw new IllegalArgumentException(
+            "unknown sampler option '"
+                + Messages.quote(key)
+                + "' in '"
+                + Messages.quote(spec)
+                + "'; options: "
+                + optionNames());
+      }
+      if (s.isSet(setting)) {
+        throw new IllegalArgumentException(
+            "sampler option " + key + " is given twice in '" + Messages.quote(spec) + "'");
+      }
+      try {
+        s =
+            switch (setting) {
+              case KARRAS_SIGMAS -> s.karrasSigmas(bool(value));
+              case SOLVER_ORDER -> s.solverOrder(integer(value));
+              case LU_LAMBDAS -> s.luLambdas(bool(value));
+              case ETA -> s.eta(real(value));
+              case TIMESTEP_SPACING -> s.timestepSpacing(TimestepSpacing.fromDiffusers(value));
+              case ALGORITHM -> s.algorithm(AlgorithmType.fromDiffusers(value));
+              case STEPS_OFFSET -> s.stepsOffset(integer(value));
+            };
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "sampler option "
+                + key
+                + "='"
+                + Messages.quote(value)
+                + "' in '"
+                + Messages.quote(spec)
+                + "': "
+                + e.getMessage(),
+            e);
+      }
+    }
+    return s;
+  }
+
+  /**
+   * Returns these settings in the syntax {@link #parse(String)} reads: the sampler's short name,
+   * then, if any option is set, a colon and the options in {@link Setting}'s order, e.g. {@code
+   * dpm++:use_karras_sigmas=true,solver_order=3}. {@code parse(spec())} equals this value.
+   *
+   * @return the spec
+   */
+  public String spec() {
+    if (values.isEmpty()) {
+      return sampler.cliName();
+    }
+    return sampler.cliName()
+        + values.entrySet().stream()
+            .map(e -> e.getKey().diffusersName() + "=" + display(e.getValue()))
+            .collect(Collectors.joining(",", ":", ""));
+  }
+
+  private static String optionNames() {
+    return java.util.Arrays.stream(Setting.values())
+        .map(Setting::diffusersName)
+        .collect(Collectors.joining(", ", "[", "]"));
+  }
+
+  private static boolean bool(String v) {
+    if (v.equals("true")) {
+      return true;
+    }
+    if (v.equals("false")) {
+      return false;
+    }
+    throw new IllegalArgumentException("expected true or false");
+  }
+
+  private static int integer(String v) {
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected an integer", e);
+    }
+  }
+
+  private static double real(String v) {
+    double d;
+    try {
+      d = Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected a number", e);
+    }
+    if (!Double.isFinite(d)) {
+      throw new IllegalArgumentException("expected a finite number");
+    }
+    return d;
+  }
+
   private <T> void ifSet(Setting setting, Class<T> type, java.util.function.Consumer<T> setter) {
     Object v = values.get(setting);
     if (v != null) {

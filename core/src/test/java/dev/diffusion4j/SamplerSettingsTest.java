@@ -123,4 +123,67 @@ class SamplerSettingsTest {
     assertThat(a.isSet(Setting.KARRAS_SIGMAS)).isFalse();
     assertThat(a.toString()).isEqualTo("unipc[solver_order=3]");
   }
+
+  @Test
+  void specsReadBackAsTheSameSettings() {
+    SamplerSettings[] all = {
+      SamplerSettings.of(Sampler.EULER_ANCESTRAL),
+      SamplerSettings.of(Sampler.DPM_SOLVER_PP).solverOrder(3).karrasSigmas(true),
+      SamplerSettings.of(Sampler.DPM_SOLVER_PP)
+          .algorithm(AlgorithmType.SDE_DPMSOLVER_PLUS_PLUS)
+          .luLambdas(true)
+          .timestepSpacing(TimestepSpacing.LEADING)
+          .stepsOffset(1),
+      SamplerSettings.of(Sampler.DDIM).eta(0.5),
+      SamplerSettings.of(Sampler.UNIPC).solverOrder(1).karrasSigmas(false),
+      SamplerSettings.of(Sampler.LMS).solverOrder(4).karrasSigmas(true),
+    };
+    for (SamplerSettings s : all) {
+      assertThat(SamplerSettings.parse(s.spec())).isEqualTo(s);
+    }
+    assertThat(all[1].spec()).isEqualTo("dpm++:use_karras_sigmas=true,solver_order=3");
+    assertThat(all[0].spec()).isEqualTo("euler-a");
+    assertThat(SamplerSettings.parse(" dpm++ : solver_order = 3 , use_karras_sigmas=true"))
+        .isEqualTo(all[1]);
+    // the scheduler it builds is the one the setters build
+    assertThat(SamplerSettings.parse("ddim:eta=0.5").scheduler(MNIST).toString())
+        .isEqualTo(all[3].scheduler(MNIST).toString());
+  }
+
+  @Test
+  void badSpecsAreRefusedNamingThePart() {
+    assertThatThrownBy(() -> SamplerSettings.parse(null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("a sampler spec must not be null");
+    assertThatThrownBy(() -> SamplerSettings.parse("  "))
+        .hasMessageStartingWith("a sampler spec must not be blank");
+    assertThatThrownBy(() -> SamplerSettings.parse("heun"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("heun");
+    assertThatThrownBy(() -> SamplerSettings.parse("dpm++:"))
+        .hasMessage("sampler spec 'dpm++:' has a colon but no options after it");
+    assertThatThrownBy(() -> SamplerSettings.parse("dpm++:order"))
+        .hasMessageStartingWith("sampler option 'order' in 'dpm++:order' is not name=value");
+    assertThatThrownBy(() -> SamplerSettings.parse("dpm++:karras=true"))
+        .hasMessageStartingWith(
+            "unknown sampler option 'karras' in 'dpm++:karras=true'; options: [")
+        .hasMessageContaining("use_karras_sigmas");
+    assertThatThrownBy(() -> SamplerSettings.parse("dpm++:solver_order=2,solver_order=3"))
+        .hasMessage(
+            "sampler option solver_order is given twice in 'dpm++:solver_order=2,solver_order=3'");
+    assertThatThrownBy(() -> SamplerSettings.parse("dpm++:solver_order=three"))
+        .hasMessage(
+            "sampler option solver_order='three' in 'dpm++:solver_order=three': expected an"
+                + " integer");
+    assertThatThrownBy(() -> SamplerSettings.parse("dpm++:solver_order=9"))
+        .hasMessageEndingWith("solverOrder must be in [1, 3], but is: 9");
+    assertThatThrownBy(() -> SamplerSettings.parse("dpm++:use_karras_sigmas=yes"))
+        .hasMessageEndingWith("expected true or false");
+    assertThatThrownBy(() -> SamplerSettings.parse("ddim:eta=NaN"))
+        .hasMessageEndingWith("expected a finite number");
+    assertThatThrownBy(() -> SamplerSettings.parse("euler-a:use_karras_sigmas=true"))
+        .hasMessageContaining("use_karras_sigmas does not apply to sampler euler-a");
+    assertThatThrownBy(() -> SamplerSettings.parse("dpm++:timestep_spacing=uniform"))
+        .hasMessageContaining("unknown timestep_spacing 'uniform'");
+  }
 }

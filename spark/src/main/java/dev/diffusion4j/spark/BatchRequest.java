@@ -4,6 +4,7 @@ import dev.diffusion4j.Condition;
 import dev.diffusion4j.Diffusion;
 import dev.diffusion4j.Pipeline;
 import dev.diffusion4j.Sampler;
+import dev.diffusion4j.SamplerSettings;
 import dev.diffusion4j.tensor.Tensor;
 import dev.diffusion4j.view.View;
 import dev.diffusion4j.view.ViewTable;
@@ -41,8 +42,11 @@ import org.apache.spark.sql.types.StructType;
  *   <tr><td>{@code steps}</td><td>number of denoising steps</td><td>the model's</td></tr>
  *   <tr><td>{@code sampler}</td><td>the sampler, one of {@link #SAMPLERS} ({@link
  *       Sampler#cliNames()}: {@code ddpm}, {@code ddim}, {@code dpm++}, {@code unipc}, {@code
- *       euler-a}, {@code lms}); {@code steps} is its number of UNet passes; another name is refused
- *       into the error table</td><td>{@code ddpm}</td></tr>
+ *       euler-a}, {@code lms}), optionally with its scheduler's options after a colon, as {@link
+ *       SamplerSettings#parse(String)} reads them ({@code dpm++:solver_order=3,use_karras_sigmas=true};
+ *       quote the cell in CSV); {@code steps} is its number of UNet passes; another name, an
+ *       unknown option or one the sampler has not is refused into the error table</td><td>{@code
+ *       ddpm}</td></tr>
  *   <tr><td>{@code seed}</td><td>the request's seed; image {@code i} uses {@link
  *       ImageSeeds#of(long, long) ImageSeeds.of(seed, i)}</td><td>required</td></tr>
  *   <tr><td>{@code count}</td><td>number of images</td><td>1</td></tr>
@@ -184,9 +188,14 @@ public final class BatchRequest implements Serializable {
     this.guidance = real(row, "guidance");
     this.steps = integer(row, "steps");
     String named = text(row, "sampler");
-    this.sampler = named == null ? null : named.toLowerCase(Locale.ROOT);
-    if (sampler != null) {
-      oneOf("sampler", sampler, SAMPLERS);
+    if (named == null) {
+      this.sampler = null;
+    } else {
+      int colon = named.indexOf(':');
+      String name = (colon < 0 ? named : named.substring(0, colon)).trim().toLowerCase(Locale.ROOT);
+      oneOf("sampler", name, SAMPLERS);
+      String spec = colon < 0 ? name : name + named.substring(colon);
+      this.sampler = SamplerSettings.parse(spec).spec(); // its message names the option
     }
     Long s = longInteger(row, "seed");
     if (s == null) {
@@ -270,7 +279,7 @@ public final class BatchRequest implements Serializable {
       p.guidance(guidance);
     }
     if (sampler != null) {
-      p.sampler(Sampler.fromName(sampler));
+      p.sampler(SamplerSettings.parse(sampler));
     }
     if (steps != null) {
       p.steps(steps);

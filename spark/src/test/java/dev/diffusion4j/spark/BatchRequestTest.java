@@ -104,6 +104,37 @@ class BatchRequestTest {
   }
 
   @Test
+  void theSamplerColumnTakesTheSchedulersOptions() {
+    try (dev.diffusion4j.Diffusion d =
+        dev.diffusion4j.Diffusion.mnist(LocalSpark.testdata("models/contract/class-d4.onnx"))) {
+      dev.diffusion4j.SamplerSettings dpm3 =
+          dev.diffusion4j.SamplerSettings.of(dev.diffusion4j.Sampler.DPM_SOLVER_PP)
+              .solverOrder(3)
+              .karrasSigmas(true);
+      BatchRequest b =
+          BatchRequest.of(
+              row(
+                  "id",
+                  "a",
+                  "label",
+                  "7",
+                  "seed",
+                  "1",
+                  "steps",
+                  10,
+                  "sampler",
+                  "DPM++: solver_order=3, use_karras_sigmas=true"));
+      dev.diffusion4j.Request r = b.pipeline(d, null).build();
+      assertThat(r.samplerSettings()).isEqualTo(dpm3);
+      assertThat(r.sampler()).isEqualTo(dev.diffusion4j.Sampler.DPM_SOLVER_PP);
+      // the same image as the fluent API with those settings
+      assertThat(b.pipeline(d, null).seed(5).generate().images().data())
+          .containsExactly(
+              d.pipeline().label(7).sampler(dpm3).steps(10).seed(5).generate().images().data());
+    }
+  }
+
+  @Test
   void refusesWhatItCanCheckWithoutTheModel() {
     assertRefused(row("label", "7", "seed", "1"), "id is required");
     assertRefused(row("id", "a/b", "label", "7", "seed", "1"), "id must be");
@@ -119,6 +150,15 @@ class BatchRequestTest {
     assertRefused(
         row("id", "a", "label", "7", "seed", "1", "sampler", "euler"),
         "sampler must be one of " + dev.diffusion4j.Sampler.cliNames() + ", but is: 'euler'");
+    assertRefused(
+        row("id", "a", "label", "7", "seed", "1", "sampler", "dpm++:karras=true"),
+        "unknown sampler option 'karras' in 'dpm++:karras=true'");
+    assertRefused(
+        row("id", "a", "label", "7", "seed", "1", "sampler", "euler-a:use_karras_sigmas=true"),
+        "use_karras_sigmas does not apply to sampler euler-a");
+    assertRefused(
+        row("id", "a", "label", "7", "seed", "1", "sampler", "unipc:solver_order=7"),
+        "sampler option solver_order='7' in 'unipc:solver_order=7'");
     assertRefused(
         row("id", "a", "label", "7", "seed", "1", "guidance", "lots"), "guidance must be a number");
     assertRefused(
