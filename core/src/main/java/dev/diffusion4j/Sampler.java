@@ -30,6 +30,12 @@ import java.util.function.Function;
  * (300 on MNIST, 33 on IF stage I, 49 on stage II). Only {@link #DDPM} takes an explicit {@link
  * AbstractPipeline#timesteps} list.
  *
+ * <p>Which to choose: on the class-conditioned MNIST model, {@link #EULER_ANCESTRAL} at 10 steps
+ * classifies as many samples as requested as {@link #DDPM} at 300 (99.2-99.7% of 1,000 on four
+ * seeds, against 99.2%), at a thirtieth of the UNet passes; the deterministic samplers ({@link
+ * #DDIM}, {@link #DPM_SOLVER_PP}, {@link #UNIPC}, {@link #LMS}) reach about 97.5% at 20 steps
+ * (README, "Samplers: quality against steps").
+ *
  * <table>
  *   <caption>The schedulers each sampler builds</caption>
  *   <tr><th>sampler</th><th>part B's linear schedule (MNIST)</th><th>IF's cosine schedule</th></tr>
