@@ -40,6 +40,21 @@ public record SessionSettings(Device device, int intraOpThreads, OptLevel optimi
    */
   public static final String PROFILE_PROPERTY = "diffusion4j.ort.profile";
 
+  /**
+   * The system property that turns ONNX Runtime's memory pattern off: {@value} ({@code false};
+   * default {@code true}). With it on, a session plans one block for all the activations of a run
+   * and keeps it in its arena; off, each activation is allocated as the run reaches it. For memory
+   * measurements on large inputs (stage II at 256 px); read when a session opens.
+   */
+  public static final String MEMORY_PATTERN_PROPERTY = "diffusion4j.ort.memoryPattern";
+
+  /**
+   * The system property that turns ONNX Runtime's CPU memory arena off: {@value} ({@code false};
+   * default {@code true}). Off, freed buffers go back to the system instead of staying in the arena
+   * for the next run. Read when a session opens.
+   */
+  public static final String CPU_ARENA_PROPERTY = "diffusion4j.ort.cpuArena";
+
   /** Auto device, ONNX Runtime's thread count, every graph optimisation. */
   public static final SessionSettings DEFAULT =
       new SessionSettings(Device.auto(), 0, OptLevel.ALL_OPT);
@@ -86,6 +101,23 @@ public record SessionSettings(Device device, int intraOpThreads, OptLevel optimi
     return new SessionSettings(device, threads, optimizationLevel);
   }
 
+  /** Reads an on/off property that defaults to on, refusing anything but true and false. */
+  static boolean flag(String property) {
+    String v = System.getProperty(property);
+    if (v == null || v.equals("true")) {
+      return true;
+    }
+    if (v.equals("false")) {
+      return false;
+    }
+    throw new IllegalArgumentException(
+        "system property "
+            + property
+            + " must be true or false, but is: '"
+            + dev.diffusion4j.Messages.quote(v)
+            + "'");
+  }
+
   /** Builds native session options; the caller closes them. Tells whether CUDA was added. */
   OrtSession.SessionOptions toOptions(boolean[] cudaAdded) throws OrtException {
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
@@ -97,6 +129,12 @@ public record SessionSettings(Device device, int intraOpThreads, OptLevel optimi
       options.addConfigEntry(
           "session.intra_op.allow_spinning",
           Boolean.parseBoolean(System.getProperty(ALLOW_SPINNING_PROPERTY)) ? "1" : "0");
+      if (!flag(MEMORY_PATTERN_PROPERTY)) {
+        options.setMemoryPatternOptimization(false);
+      }
+      if (!flag(CPU_ARENA_PROPERTY)) {
+        options.setCPUArenaAllocator(false);
+      }
       String profile = System.getProperty(PROFILE_PROPERTY);
       if (profile != null && !profile.isEmpty()) {
         options.enableProfiling(profile);

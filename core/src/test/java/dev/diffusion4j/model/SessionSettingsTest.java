@@ -33,4 +33,39 @@ class SessionSettingsTest {
       }
     }
   }
+
+  @Test
+  void theMemorySwitchesChangeNoResultAndRefuseOtherValues() throws Exception {
+    java.nio.file.Path model =
+        dev.diffusion4j.testing.TestData.path("models/contract/class-d4.onnx");
+    float[] expected = sample(model);
+    String[] properties = {
+      SessionSettings.MEMORY_PATTERN_PROPERTY, SessionSettings.CPU_ARENA_PROPERTY
+    };
+    try {
+      for (String p : properties) {
+        System.setProperty(p, "false");
+      }
+      boolean[] cuda = new boolean[1];
+      try (OrtSession.SessionOptions o = SessionSettings.on(Device.cpu()).toOptions(cuda)) {
+        assertThat(o).isNotNull();
+      }
+      assertThat(sample(model)).containsExactly(expected);
+      System.setProperty(SessionSettings.CPU_ARENA_PROPERTY, "off");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> sample(model))
+          .hasStackTraceContaining(
+              "system property diffusion4j.ort.cpuArena must be true or false, but is: 'off'");
+    } finally {
+      for (String p : properties) {
+        System.clearProperty(p);
+      }
+    }
+  }
+
+  private static float[] sample(java.nio.file.Path model) {
+    try (dev.diffusion4j.Diffusion d =
+        dev.diffusion4j.Diffusion.mnist(model, SessionSettings.on(Device.cpu()))) {
+      return d.pipeline().label(3).steps(3).seed(5).generate().images().data();
+    }
+  }
 }
