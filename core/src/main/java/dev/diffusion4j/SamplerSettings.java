@@ -422,13 +422,18 @@ public final class SamplerSettings {
    * @return the spec
    */
   public String spec() {
+    return withOptions(",", ":", "");
+  }
+
+  /** The sampler's short name, then the options set as name=value, if any, joined as given. */
+  private String withOptions(String delimiter, String prefix, String suffix) {
     if (values.isEmpty()) {
       return sampler.cliName();
     }
     return sampler.cliName()
         + values.entrySet().stream()
             .map(e -> e.getKey().diffusersName() + "=" + display(e.getValue()))
-            .collect(Collectors.joining(",", ":", ""));
+            .collect(Collectors.joining(delimiter, prefix, suffix));
   }
 
   private static String optionNames() {
@@ -488,13 +493,7 @@ public final class SamplerSettings {
   /** Returns the sampler's short name and the options set, e.g. {@code dpm++[solver_order=3]}. */
   @Override
   public String toString() {
-    if (values.isEmpty()) {
-      return sampler.cliName();
-    }
-    return sampler.cliName()
-        + values.entrySet().stream()
-            .map(e -> e.getKey().diffusersName() + "=" + display(e.getValue()))
-            .collect(Collectors.joining(", ", "[", "]"));
+    return withOptions(", ", "[", "]");
   }
 
   private static String display(Object v) {
